@@ -58,7 +58,9 @@ pub(crate) fn derive(
         });
     }
     let params =
-        scrypt::Params::new(n_log2, r, p, out.len()).map_err(|_| MinisignError::KdfTooCostly {
+        // The last argument is only the length of PHC password hashes; `scrypt::scrypt` derives
+        // as many bytes as `out` holds.
+        scrypt::Params::new(n_log2, r, p, 64).map_err(|_| MinisignError::KdfTooCostly {
             requested: memory,
             limit: MAX_SCRYPT_MEMORY,
         })?;

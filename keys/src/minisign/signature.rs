@@ -197,19 +197,20 @@ fn decode_base64(
     line_number: usize,
     expected: usize,
 ) -> Result<Vec<u8>, MinisignError> {
+    let what = if line_number == 2 {
+        "minisign signature line"
+    } else {
+        "minisign comment signature"
+    };
     let bytes = BASE64
         .decode(line.trim())
         .map_err(|_| MinisignError::Base64 {
-            what: WHAT,
+            what,
             line: line_number,
         })?;
     if bytes.len() != expected {
         return Err(MinisignError::Length {
-            what: if line_number == 2 {
-                "minisign signature line"
-            } else {
-                "minisign comment signature"
-            },
+            what,
             expected,
             found: bytes.len(),
         });
