@@ -313,25 +313,25 @@ fn read_source(source: &KeySource) -> Result<Zeroizing<String>, LoadKeyError> {
                     return Err(LoadKeyError::EnvNotUnicode(var.clone()));
                 }
             };
-            let trimmed = value.trim();
-            if trimmed.starts_with("untrusted comment:") || trimmed.starts_with("-----BEGIN") {
-                return Ok(value);
-            }
-            let compact: Zeroizing<String> = Zeroizing::new(trimmed.split_whitespace().collect());
-            let decoded = BASE64
-                .decode(compact.as_bytes())
-                .ok()
-                .map(Zeroizing::new)
-                .and_then(|bytes| {
-                    std::str::from_utf8(&bytes)
-                        .ok()
-                        .map(|text| Zeroizing::new(text.to_owned()))
-                });
-            decoded.ok_or_else(|| LoadKeyError::UnknownFormat {
+            key_text_from_env_value(&value).ok_or_else(|| LoadKeyError::UnknownFormat {
                 source_name: source.to_string(),
             })
         }
     }
+}
+
+/// A key file's text from an environment variable's value: the text itself, or the text in
+/// base64 (whitespace allowed), as CI secret stores often keep multi-line values.
+fn key_text_from_env_value(value: &str) -> Option<Zeroizing<String>> {
+    let trimmed = value.trim();
+    if trimmed.starts_with("untrusted comment:") || trimmed.starts_with("-----BEGIN") {
+        return Some(Zeroizing::new(trimmed.to_owned()));
+    }
+    let compact: Zeroizing<String> = Zeroizing::new(trimmed.split_whitespace().collect());
+    let bytes = Zeroizing::new(BASE64.decode(compact.as_bytes()).ok()?);
+    let text = std::str::from_utf8(&bytes).ok()?.trim();
+    (text.starts_with("untrusted comment:") || text.starts_with("-----BEGIN"))
+        .then(|| Zeroizing::new(text.to_owned()))
 }
 
 impl Signer for LocalSigner {
@@ -367,5 +367,33 @@ impl fmt::Debug for LocalSigner {
             .field("key_number", &self.key_number)
             .field("source", &self.source)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY_TEXT: &str = "untrusted comment: minisign encrypted secret key\nRWRTY0Iy...\n";
+
+    #[test]
+    fn env_value_may_be_the_key_text() {
+        let text = key_text_from_env_value(KEY_TEXT).unwrap();
+        assert!(text.starts_with("untrusted comment:"));
+    }
+
+    #[test]
+    fn env_value_may_be_base64_of_the_key_text_with_line_breaks() {
+        let encoded = BASE64.encode(KEY_TEXT);
+        let wrapped = format!("{}\n{}\n", &encoded[..20], &encoded[20..]);
+        let text = key_text_from_env_value(&wrapped).unwrap();
+        assert_eq!(text.as_str(), KEY_TEXT.trim());
+    }
+
+    #[test]
+    fn env_value_that_is_no_key_is_refused() {
+        assert!(key_text_from_env_value("not a key at all").is_none());
+        // Valid base64 that decodes to something other than a key file.
+        assert!(key_text_from_env_value(&BASE64.encode("hello")).is_none());
     }
 }
