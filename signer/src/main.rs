@@ -1,0 +1,311 @@
+//! `sigil-signer`: the release pipeline's command-line tool.
+//!
+//! Exit codes: 0 success, 1 a signature failed verification, 2 usage or operational error.
+
+// The binary is where output and exit codes belong.
+#![allow(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use sigil_keys::keyfile::Overwrite;
+use sigil_keys::minisign::LegacyMode;
+use sigil_keys::{KeySource, LocalSigner, Password, PasswordSource};
+use sigil_signer::keygen::KeygenRequest;
+use sigil_signer::sign::{Comments, sign_file};
+use sigil_signer::verify::{parse_public_key, read_public_key, verify_file};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sigil-signer",
+    version,
+    about = "Sign release artifacts and manage signing keys"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate an Ed25519 key pair in minisign format.
+    Keygen(KeygenArgs),
+    /// Sign files; each FILE gets FILE.minisig beside it.
+    Sign(SignArgs),
+    /// Verify a file against its minisign signature.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+struct PasswordArgs {
+    /// Read the key's password from this environment variable.
+    #[arg(long, value_name = "VAR", conflicts_with = "password_file")]
+    password_env: Option<String>,
+    /// Read the key's password from the first line of this file (which must be private).
+    #[arg(long, value_name = "FILE")]
+    password_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct KeygenArgs {
+    /// Where to write the secret key (mode 0600).
+    #[arg(long, value_name = "SK")]
+    secret_key: PathBuf,
+    /// Where to write the public key.
+    #[arg(long, value_name = "PK")]
+    public_key: PathBuf,
+    #[command(flatten)]
+    password: PasswordArgs,
+    /// Do not encrypt the secret key: for throwaway keys only.
+    #[arg(long, conflicts_with_all = ["password_env", "password_file"])]
+    unencrypted: bool,
+    /// Replace existing key files.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+struct SignArgs {
+    /// The secret key file.
+    #[arg(long, value_name = "SK", required_unless_present = "secret_key_env")]
+    secret_key: Option<PathBuf>,
+    /// Read the secret key from this environment variable (the key file's text, or it in base64).
+    #[arg(long, value_name = "VAR", conflicts_with = "secret_key")]
+    secret_key_env: Option<String>,
+    #[command(flatten)]
+    password: PasswordArgs,
+    /// The signed comment recorded in each signature.
+    #[arg(long, value_name = "TEXT")]
+    trusted_comment: Option<String>,
+    /// The unsigned comment on each signature's first line.
+    #[arg(long, value_name = "TEXT")]
+    untrusted_comment: Option<String>,
+    /// The files to sign.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct VerifyArgs {
+    /// The public key file (as written by `keygen` or by `minisign -G`).
+    #[arg(long, value_name = "PK", required_unless_present = "public_key_string")]
+    public_key: Option<PathBuf>,
+    /// The public key as its base64 line, as `minisign -P` takes it.
+    #[arg(long, value_name = "BASE64", conflicts_with = "public_key")]
+    public_key_string: Option<String>,
+    /// The signature file [default: FILE.minisig].
+    #[arg(long, value_name = "SIG")]
+    signature: Option<PathBuf>,
+    /// Accept legacy signatures over the whole file rather than its BLAKE2b-512 hash.
+    #[arg(long)]
+    allow_legacy: bool,
+    /// Print nothing on success.
+    #[arg(long, short)]
+    quiet: bool,
+    /// The file to verify.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+}
+
+/// How a command ended, when it did not succeed.
+#[derive(Debug)]
+enum Failure {
+    /// A signature was refused: exit 1.
+    Rejected(Box<dyn std::error::Error>),
+    /// The command could not do its job: exit 2.
+    Operational(Box<dyn std::error::Error>),
+}
+
+impl<E: std::error::Error + 'static> From<E> for Failure {
+    fn from(error: E) -> Self {
+        Self::Operational(Box::new(error))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { 2 } else { 0 };
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Keygen(args) => keygen(args),
+        Command::Sign(args) => sign(args),
+        Command::Verify(args) => verify(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Rejected(error)) => {
+            report(error.as_ref());
+            ExitCode::from(1)
+        }
+        Err(Failure::Operational(error)) => {
+            if is_broken_pipe(error.as_ref()) {
+                return ExitCode::SUCCESS;
+            }
+            report(error.as_ref());
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Prints an error and its chain of causes.
+fn report(error: &dyn std::error::Error) {
+    let mut message = format!("error: {error}");
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(&format!("\n  caused by: {text}"));
+        }
+        source = cause.source();
+    }
+    eprintln!("{message}");
+}
+
+fn is_broken_pipe(error: &(dyn std::error::Error + 'static)) -> bool {
+    error
+        .downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+/// Writes to stdout; a closed pipe ends the command quietly.
+fn say(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+enum PromptError {
+    #[error(
+        "no terminal to ask for the password on: use --password-env VAR or --password-file FILE \
+         (or --unencrypted for a throwaway key)"
+    )]
+    NoTerminal,
+    #[error("the passwords do not match")]
+    Mismatch,
+    #[error("the password is empty")]
+    Empty,
+}
+
+fn password_source(args: &PasswordArgs) -> PasswordSource {
+    if let Some(var) = &args.password_env {
+        PasswordSource::Env(var.clone())
+    } else if let Some(path) = &args.password_file {
+        PasswordSource::File(path.clone())
+    } else {
+        PasswordSource::Prompt(Box::new(|| {
+            if !std::io::stdin().is_terminal() {
+                return Err(std::io::Error::other(PromptError::NoTerminal));
+            }
+            rpassword::prompt_password("Password: ").map(Password::new)
+        }))
+    }
+}
+
+fn keygen(args: KeygenArgs) -> Result<(), Failure> {
+    let password = if args.unencrypted {
+        None
+    } else if args.password.password_env.is_some() || args.password.password_file.is_some() {
+        Some(password_source(&args.password).password()?)
+    } else {
+        Some(prompt_new_password()?)
+    };
+    let encrypted = password.is_some();
+    let overwrite = if args.force {
+        Overwrite::Replace
+    } else {
+        Overwrite::Refuse
+    };
+    let public = KeygenRequest::new(&args.secret_key, &args.public_key, password)
+        .overwrite(overwrite)
+        .generate()?;
+    say(&format!(
+        "secret key: {} ({})\npublic key: {}\nkey number: {}\n\nverify with: sigil-signer verify --public-key-string {} FILE\n",
+        args.secret_key.display(),
+        if encrypted {
+            "encrypted"
+        } else {
+            "NOT encrypted"
+        },
+        args.public_key.display(),
+        public.key_number,
+        public.to_base64(),
+    ))
+}
+
+fn prompt_new_password() -> Result<Password, Failure> {
+    if !std::io::stdin().is_terminal() {
+        return Err(PromptError::NoTerminal.into());
+    }
+    let first = Password::new(rpassword::prompt_password("New password: ")?);
+    let second = Password::new(rpassword::prompt_password("Password (again): ")?);
+    if first.is_empty() {
+        return Err(PromptError::Empty.into());
+    }
+    if first.expose() != second.expose() {
+        return Err(PromptError::Mismatch.into());
+    }
+    Ok(first)
+}
+
+fn sign(args: SignArgs) -> Result<(), Failure> {
+    let source = match (&args.secret_key, &args.secret_key_env) {
+        (Some(path), _) => KeySource::File(path.clone()),
+        (None, Some(var)) => KeySource::Env(var.clone()),
+        // clap requires one of the two.
+        (None, None) => return Err(Failure::Operational("a secret key is required".into())),
+    };
+    let signer = LocalSigner::load(source, &password_source(&args.password))?;
+    let comments = Comments {
+        trusted: args.trusted_comment,
+        untrusted: args.untrusted_comment,
+    };
+    for file in &args.files {
+        let (_, output) = sign_file(&signer, file, &comments)?;
+        say(&format!(
+            "signed {} -> {} (key {})\n",
+            file.display(),
+            output.display(),
+            signer.key_number()
+        ))?;
+    }
+    Ok(())
+}
+
+fn verify(args: VerifyArgs) -> Result<(), Failure> {
+    let public_key = match (&args.public_key, &args.public_key_string) {
+        (Some(path), _) => read_public_key(path)?,
+        (None, Some(line)) => parse_public_key(line)?,
+        (None, None) => return Err(Failure::Operational("a public key is required".into())),
+    };
+    let signature = args
+        .signature
+        .clone()
+        .unwrap_or_else(|| sigil_signer::sign::signature_path(&args.file));
+    let legacy = if args.allow_legacy {
+        LegacyMode::Accept
+    } else {
+        LegacyMode::Refuse
+    };
+    match verify_file(&public_key, &args.file, &signature, legacy) {
+        Ok(verified) => {
+            if !args.quiet {
+                say(&format!(
+                    "Signature and comment signature verified\nTrusted comment: {}\n",
+                    verified.trusted_comment
+                ))?;
+            }
+            Ok(())
+        }
+        Err(error) if error.is_rejection() => Err(Failure::Rejected(Box::new(error))),
+        Err(error) => Err(error.into()),
+    }
+}
