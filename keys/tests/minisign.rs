@@ -352,3 +352,38 @@ fn base64_encode(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
+
+#[test]
+fn overlong_untrusted_comment_is_refused_at_signing() {
+    // A comment minisign could not read back must not be written.
+    let key = MinisignSecretKey::generate().unwrap();
+    let options = SignOptions {
+        trusted_comment: Some("x".into()),
+        untrusted_comment: Some("u".repeat(1010)),
+        file_name: "f".into(),
+        timestamp: 0,
+    };
+    let err = sign_reader(
+        key.private_key(),
+        key.key_number(),
+        Cursor::new(b"x"),
+        &options,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, MinisignError::LineTooLong { line: 1, .. }),
+        "{err}"
+    );
+    let fits = SignOptions {
+        untrusted_comment: Some("u".repeat(1000)),
+        ..options
+    };
+    let signature = sign_reader(
+        key.private_key(),
+        key.key_number(),
+        Cursor::new(b"x"),
+        &fits,
+    )
+    .unwrap();
+    MinisignSignature::decode(&signature.encode()).unwrap();
+}

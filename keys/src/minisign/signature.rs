@@ -277,6 +277,15 @@ pub fn sign_reader<R: Read>(
             what: "untrusted comment",
         });
     }
+    // minisign reads the first line into a buffer of COMMENT_MAX_BYTES, prefix and newline
+    // included: a longer line would make a signature that neither tool can read back.
+    if UNTRUSTED_PREFIX.len() + untrusted_comment.len() >= COMMENT_MAX_BYTES {
+        return Err(MinisignError::LineTooLong {
+            what: "untrusted comment",
+            line: 1,
+            limit: COMMENT_MAX_BYTES,
+        });
+    }
     let mut hasher = Blake2b512::new();
     let mut buffer = vec![0u8; READ_CHUNK];
     loop {
