@@ -299,7 +299,7 @@ fn check_pbes2_cost(encrypted: &EncryptedPrivateKeyInfo<'_>) -> Result<(), Priva
             // scrypt needs 128 * r * N bytes for each of its p lanes.
             let memory = 128u64
                 .saturating_mul(u64::from(scrypt.block_size))
-                .saturating_mul(u64::from(scrypt.cost_parameter))
+                .saturating_mul(scrypt.cost_parameter)
                 .saturating_mul(u64::from(scrypt.parallelization));
             if memory > MAX_SCRYPT_MEMORY {
                 return Err(PrivateKeyError::KdfTooCostly {
