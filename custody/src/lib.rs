@@ -1,4 +1,8 @@
 //! A tamper-evident chain-of-custody log.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod clock;
+pub mod dsse;
 pub mod merkle;
+pub mod predicate;
+pub mod statement;
