@@ -4,7 +4,9 @@
 pub mod checkpoint;
 pub mod clock;
 pub mod dsse;
+pub mod entry;
 pub mod merkle;
 pub mod note;
 pub mod predicate;
 pub mod statement;
+pub mod store;
