@@ -161,10 +161,9 @@ impl NoteVerifier {
         let malformed = || NoteError::VerifierKey {
             found: text.to_owned(),
         };
-        let mut parts = text.trim_end_matches('\n').split('+');
-        let (Some(name), Some(hash), Some(key), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        // The name and hash hold no '+'; the base64 key may.
+        let mut parts = text.trim_end_matches('\n').splitn(3, '+');
+        let (Some(name), Some(hash), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(malformed());
         };
         let decoded = BASE64.decode(key).map_err(|_| malformed())?;
@@ -414,6 +413,17 @@ mod tests {
         );
         let verifier = NoteVerifier::parse(&log.verifier().to_string()).unwrap();
         assert_eq!(verifier, log.verifier());
+    }
+
+    #[test]
+    fn verifier_key_with_a_plus_in_its_base64_parses() {
+        // Regression: the base64 of a key may contain '+', which also separates the fields.
+        for _ in 0..64 {
+            let key = PrivateKey::generate(Scheme::Ed25519).unwrap();
+            let verifier = NoteVerifier::new("log", key.public_key().clone()).unwrap();
+            let text = verifier.to_string();
+            assert_eq!(NoteVerifier::parse(&text).unwrap(), verifier, "{text}");
+        }
     }
 
     #[test]
