@@ -20,7 +20,7 @@ use fd_lock::RwLock;
 use sigil_keys::Signer;
 
 pub use scan::TornTail;
-use scan::{Scan, ScanError, Span};
+use scan::{Scan, ScanError, Span, Tail};
 
 use crate::checkpoint::{Checkpoint, CheckpointError};
 use crate::clock::Clock;
@@ -393,18 +393,23 @@ impl State {
                 found: length,
             });
         }
-        let Scan { records, end, torn } =
-            scan::scan(&self.reader, self.end, limit).map_err(|e| match e {
-                ScanError::Io(source) => StoreError::Io {
-                    path: path.to_owned(),
-                    source,
-                },
-                ScanError::TooLarge { offset, limit } => StoreError::RecordTooLarge {
-                    path: path.to_owned(),
-                    offset,
-                    limit,
-                },
-            })?;
+        let Scan { records, end, torn } = scan::scan(
+            &self.reader,
+            self.end,
+            limit,
+            if repair { Tail::Recover } else { Tail::Strict },
+        )
+        .map_err(|e| match e {
+            ScanError::Io(source) => StoreError::Io {
+                path: path.to_owned(),
+                source,
+            },
+            ScanError::TooLarge { offset, limit } => StoreError::RecordTooLarge {
+                path: path.to_owned(),
+                offset,
+                limit,
+            },
+        })?;
         for (span, bytes) in records {
             self.tree.push_leaf_hash(leaf_hash(&bytes));
             self.spans.push(span);

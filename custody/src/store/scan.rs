@@ -38,14 +38,25 @@ pub(crate) enum ScanError {
     TooLarge { offset: u64, limit: usize },
 }
 
+/// How the last line is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tail {
+    /// For a writer about to append: a last line that has no newline, or whose bytes are not
+    /// JSON, is torn. An append writes the whole line and its newline at once and makes it
+    /// durable before the next one starts, so only the last line can be cut short or hold pages
+    /// a crash left unwritten.
+    Recover,
+    /// For a verifier: only a last line without its newline is torn; any other line is a record,
+    /// so damage to the last entry is reported as that entry's, not hidden as a crash.
+    Strict,
+}
+
 /// Reads the records from `from` to the end of `file`.
 ///
-/// A record is a line ending in a newline. The last line is torn if it has no newline, or if
-/// its bytes are not JSON: an append writes the whole line and its newline at once and makes it
-/// durable before the next one starts, so only the last line can be cut short or hold pages a
-/// crash left unwritten. A line in the middle that is not JSON is returned as a record: that is
-/// tampering or media corruption, which verification reports with the entry's index.
-pub(crate) fn scan(file: &File, from: u64, limit: usize) -> Result<Scan, ScanError> {
+/// A record is a line ending in a newline. A line in the middle that is not JSON is returned as
+/// a record: that is tampering or media corruption, which verification reports with the entry's
+/// index.
+pub(crate) fn scan(file: &File, from: u64, limit: usize, tail: Tail) -> Result<Scan, ScanError> {
     let mut handle = file;
     handle.seek(SeekFrom::Start(from))?;
     let mut reader = BufReader::with_capacity(1 << 16, handle);
@@ -99,7 +110,7 @@ pub(crate) fn scan(file: &File, from: u64, limit: usize) -> Result<Scan, ScanErr
             });
         }
         let at_end = reader.fill_buf()?.is_empty();
-        if !complete || (at_end && !is_json(&line)) {
+        if !complete || (tail == Tail::Recover && at_end && !is_json(&line)) {
             let rest = std::io::copy(&mut reader, &mut std::io::sink())?;
             return Ok(Scan {
                 records,
@@ -137,7 +148,7 @@ mod tests {
 
     #[test]
     fn complete_records_are_read() {
-        let scan = scan(&file_with(b"{\"a\":1}\n{}\n"), 0, 100).unwrap();
+        let scan = scan(&file_with(b"{\"a\":1}\n{}\n"), 0, 100, Tail::Recover).unwrap();
         assert_eq!(scan.records.len(), 2);
         assert_eq!(scan.records[1].0, Span { offset: 8, len: 2 });
         assert_eq!(scan.end, 11);
@@ -146,7 +157,7 @@ mod tests {
 
     #[test]
     fn crash_mid_append_leaves_a_torn_tail() {
-        let scan = scan(&file_with(b"{\"a\":1}\n{\"b\":"), 0, 100).unwrap();
+        let scan = scan(&file_with(b"{\"a\":1}\n{\"b\":"), 0, 100, Tail::Recover).unwrap();
         assert_eq!(scan.records.len(), 1);
         assert_eq!(scan.torn, Some(TornTail { offset: 8, len: 5 }));
     }
@@ -154,14 +165,28 @@ mod tests {
     #[test]
     fn crash_leaving_unwritten_pages_is_a_torn_tail() {
         // The newline reached the disk, a page in the middle of the line did not.
-        let scan = scan(&file_with(b"{\"a\":1}\n{\"b\0\0\0\0\":2}\n"), 0, 100).unwrap();
+        let scan = scan(
+            &file_with(b"{\"a\":1}\n{\"b\0\0\0\0\":2}\n"),
+            0,
+            100,
+            Tail::Recover,
+        )
+        .unwrap();
         assert_eq!(scan.records.len(), 1);
         assert_eq!(scan.torn, Some(TornTail { offset: 8, len: 12 }));
     }
 
     #[test]
+    fn verifier_reads_a_damaged_last_line_as_a_record() {
+        let bytes = b"{\"a\":1}\n{\"b\0\0\0\0\":2}\n";
+        let scan = scan(&file_with(bytes), 0, 100, Tail::Strict).unwrap();
+        assert_eq!(scan.records.len(), 2);
+        assert_eq!(scan.torn, None);
+    }
+
+    #[test]
     fn garbage_in_the_middle_is_a_record_not_a_tail() {
-        let scan = scan(&file_with(b"{}\n{not json\n{}\n"), 0, 100).unwrap();
+        let scan = scan(&file_with(b"{}\n{not json\n{}\n"), 0, 100, Tail::Recover).unwrap();
         assert_eq!(scan.records.len(), 3);
         assert_eq!(scan.torn, None);
     }
@@ -172,11 +197,11 @@ mod tests {
         bytes.push(b'\n');
         bytes.extend_from_slice(b"{}\n");
         assert!(matches!(
-            scan(&file_with(&bytes), 0, 10),
+            scan(&file_with(&bytes), 0, 10, Tail::Recover),
             Err(ScanError::TooLarge { offset: 0, .. })
         ));
         // A record exactly at the limit is fine.
-        let scan = scan(&file_with(b"{\"a\":12}\n"), 0, 8).unwrap();
+        let scan = scan(&file_with(b"{\"a\":12}\n"), 0, 8, Tail::Recover).unwrap();
         assert_eq!(scan.records.len(), 1);
     }
 
@@ -184,14 +209,14 @@ mod tests {
     fn oversized_torn_tail_is_still_a_tail() {
         let mut bytes = b"{}\n".to_vec();
         bytes.extend_from_slice(&[0u8; 40]);
-        let scan = scan(&file_with(&bytes), 0, 10).unwrap();
+        let scan = scan(&file_with(&bytes), 0, 10, Tail::Recover).unwrap();
         assert_eq!(scan.records.len(), 1);
         assert_eq!(scan.torn, Some(TornTail { offset: 3, len: 40 }));
     }
 
     #[test]
     fn scanning_resumes_from_an_offset() {
-        let scan = scan(&file_with(b"{}\n[1]\n"), 3, 100).unwrap();
+        let scan = scan(&file_with(b"{}\n[1]\n"), 3, 100, Tail::Recover).unwrap();
         assert_eq!(
             scan.records,
             vec![(Span { offset: 3, len: 3 }, b"[1]".to_vec())]
