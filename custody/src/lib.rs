@@ -10,3 +10,4 @@ pub mod note;
 pub mod predicate;
 pub mod statement;
 pub mod store;
+pub mod verify;
