@@ -10,4 +10,5 @@ pub mod note;
 pub mod predicate;
 pub mod statement;
 pub mod store;
+pub mod trace;
 pub mod verify;
