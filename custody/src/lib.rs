@@ -7,6 +7,7 @@ pub mod dsse;
 pub mod entry;
 pub mod merkle;
 pub mod note;
+pub mod offline;
 pub mod predicate;
 pub mod statement;
 pub mod store;
