@@ -16,15 +16,17 @@
 //! - [`Verifier`] re-derives the tree, checks every signature and each entry's place, a
 //!   checkpoint, and consistency with an earlier checkpoint, and reports typed [`Finding`]s
 //!   with the entry index and the reason; [`trace()`] lists the entries about one artifact;
-//!   [`EntryProof`] proves one entry to a verifier who has neither the log nor a network.
+//!   [`EntryProof`] proves one entry to a verifier who has neither the log nor a network;
+//! - [`tiles::write_tiles`] writes the log as a static C2SP tlog-tiles tree.
 //!
 //! What it deliberately does not do: run a log server or talk to witnesses over the network
-//! (checkpoints are files to publish and cosign), serve C2SP tlog-tiles, sign checkpoints with
-//! anything but Ed25519 note keys, or decide whom to trust (callers pass the trusted keys). It
-//! never prints, prompts or exits.
+//! (checkpoints and tiles are files to publish and cosign), read logs from tiles, sign
+//! checkpoints with anything but Ed25519 note keys, or decide whom to trust (callers pass the
+//! trusted keys). It never prints, prompts or exits.
 //!
 //! Specifications followed: RFC 9162 section 2.1 (Merkle tree, proofs), in-toto attestation
-//! framework v1 (Statement), DSSE v1.0, SLSA provenance v1, C2SP signed-note and tlog-checkpoint.
+//! framework v1 (Statement), DSSE v1.0, SLSA provenance v1, C2SP signed-note, tlog-checkpoint
+//! and tlog-tiles.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod checkpoint;
@@ -37,6 +39,7 @@ pub mod offline;
 pub mod predicate;
 pub mod statement;
 pub mod store;
+pub mod tiles;
 pub mod trace;
 pub mod verify;
 
