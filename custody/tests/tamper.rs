@@ -191,6 +191,47 @@ fn dropped_first_entry_is_found() {
 }
 
 #[test]
+fn dropping_any_one_entry_is_found_at_its_index() {
+    let fixture = Fixture::new();
+    let original = fixture.lines();
+    for dropped in 0..SIZE as usize {
+        let mut lines = original.clone();
+        lines.remove(dropped);
+        fixture.write_lines(&lines);
+        let found = codes(&fixture.verify());
+        if dropped + 1 == SIZE as usize {
+            // Nothing follows the last entry: only the checkpoint can tell.
+            assert_eq!(found, [(Some(SIZE - 1), "checkpoint-beyond-log")]);
+        } else {
+            assert_eq!(
+                found[0],
+                (Some(dropped as u64), "entries-removed"),
+                "{dropped}"
+            );
+        }
+    }
+}
+
+#[test]
+fn swapping_any_two_neighbours_is_found_at_the_second() {
+    let fixture = Fixture::new();
+    let original = fixture.lines();
+    for first in 0..SIZE as usize - 1 {
+        let mut lines = original.clone();
+        lines.swap(first, first + 1);
+        fixture.write_lines(&lines);
+        assert_eq!(
+            codes(&fixture.verify()),
+            [
+                (Some(first as u64 + 1), "entry-out-of-order"),
+                (Some(SIZE - 1), "checkpoint-mismatch")
+            ],
+            "{first}"
+        );
+    }
+}
+
+#[test]
 fn swapped_entries_are_found_out_of_order() {
     let fixture = Fixture::new();
     let mut lines = fixture.lines();
