@@ -8,7 +8,7 @@ use std::path::Path;
 
 use common::{TickingClock, key, signed};
 use sigil_custody::checkpoint::{Checkpoint, CheckpointTrust};
-use sigil_custody::dsse::KeyRing;
+use sigil_custody::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE, KeyRing};
 use sigil_custody::note::NoteSigner;
 use sigil_custody::store::{ENTRIES_FILE, Log, LogOptions};
 use sigil_custody::verify::{Report, Verifier};
@@ -112,6 +112,26 @@ impl Fixture {
             .collect();
         (branch, lines)
     }
+}
+
+/// The line of a hand-made entry at `index` of the fixture's log, signed by `signer`, its
+/// statement edited by `edit` first.
+fn crafted_line(
+    fixture: &Fixture,
+    index: usize,
+    signer: &PrivateKey,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> Vec<u8> {
+    let (_branch, lines) = fixture.insider_branch(index, &["crafted"]);
+    let envelope: Envelope = serde_json::from_slice(lines[index].trim_ascii_end()).unwrap();
+    let mut statement: serde_json::Value =
+        serde_json::from_slice(&envelope.payload_bytes().unwrap()).unwrap();
+    edit(&mut statement);
+    let payload = serde_json::to_vec(&statement).unwrap();
+    let resigned = Envelope::sign(IN_TOTO_PAYLOAD_TYPE, &payload, signer).unwrap();
+    let mut line = serde_json::to_vec(&resigned).unwrap();
+    line.push(b'\n');
+    line
 }
 
 /// The findings as (index, code) pairs.
@@ -445,4 +465,32 @@ fn entry_signed_by_a_rotated_out_key_is_untrusted() {
         .filter(|(_, code)| *code == "untrusted-signer")
         .count();
     assert_eq!(untrusted, SIZE as usize);
+}
+
+#[test]
+fn entry_naming_another_actor_is_found() {
+    let fixture = Fixture::new();
+    let someone_else = key();
+    let line = crafted_line(&fixture, 5, &fixture.entry_key, |statement| {
+        statement["dev.sigil.custody"]["actor"]["keyid"] =
+            serde_json::json!(someone_else.public_key().key_id());
+    });
+    let mut lines = fixture.lines();
+    lines[5] = line;
+    fixture.write_lines(&lines);
+    let found = codes(&fixture.verify());
+    assert_eq!(found[0], (Some(5), "actor-mismatch"), "{found:?}");
+}
+
+#[test]
+fn predicate_not_matching_its_type_is_found() {
+    let fixture = Fixture::new();
+    let line = crafted_line(&fixture, 2, &fixture.entry_key, |statement| {
+        statement["predicate"] = serde_json::json!({"format": 7});
+    });
+    let mut lines = fixture.lines();
+    lines[2] = line;
+    fixture.write_lines(&lines);
+    let found = codes(&fixture.verify());
+    assert_eq!(found[0], (Some(2), "malformed-predicate"), "{found:?}");
 }
