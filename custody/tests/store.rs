@@ -88,6 +88,13 @@ fn crash_mid_append_is_cut_back_without_losing_committed_entries() {
     let mut log = Log::open(dir.path(), LogOptions::new()).unwrap();
     assert_eq!(log.tree_head(), head);
     assert!(log.torn_tail().is_some());
+    // What was cut is kept aside.
+    let saved = log.torn_tail_saved().unwrap();
+    assert_eq!(saved, dir.path().join(format!("torn-{length}.bin")));
+    assert_eq!(
+        fs::read(saved).unwrap(),
+        b"{\"payloadType\":\"application/vnd.in-to"
+    );
     assert_eq!(
         fs::metadata(dir.path().join(ENTRIES_FILE)).unwrap().len(),
         length

@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use super::scan::Span;
 use super::{LOCK_FILE, StoreError};
 
+/// The most bytes of a torn tail kept for inspection before it is cut.
+const MAX_TORN_BYTES: u64 = 16 << 20;
+
 /// The largest checkpoint file read: a checkpoint with 100 cosignatures is under 16 KiB.
 const MAX_CHECKPOINT_BYTES: u64 = 64 * 1024;
 
@@ -184,4 +187,29 @@ pub(super) fn read_checkpoint(path: &Path) -> Result<Option<String>, StoreError>
         .read_to_string(&mut text)
         .map_err(io(path))?;
     Ok(Some(text))
+}
+
+/// Copies a torn tail (its first 16 MiB) to `torn-<offset>.bin` beside the entries before it is
+/// cut, so that what was cut can still be inspected: a crash leaves a fragment of an entry, but
+/// a damaged last entry is evidence. Returns the file's path.
+pub(super) fn preserve_torn(
+    dir: &Path,
+    file: &File,
+    entries: &Path,
+    offset: u64,
+    len: u64,
+) -> Result<PathBuf, StoreError> {
+    let span = Span {
+        offset,
+        len: len.min(MAX_TORN_BYTES),
+    };
+    let bytes = read_span(file, entries, &span)?;
+    let mut name = format!("torn-{offset}.bin");
+    let mut n = 1;
+    while dir.join(&name).exists() {
+        n += 1;
+        name = format!("torn-{offset}-{n}.bin");
+    }
+    write_atomically(dir, &name, &bytes)?;
+    Ok(dir.join(name))
 }

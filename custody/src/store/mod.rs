@@ -5,9 +5,10 @@
 //!   it durable (fsync) before returning.
 //! - `checkpoint`: the latest signed checkpoint, replaced atomically.
 //! - `lock`: an empty file that appenders lock, so appends from several processes are serialized.
+//! - `torn-<offset>.bin`: a torn tail a writer cut, kept for inspection.
 //!
-//! Opening a log for writing cuts a torn tail a crash left behind (see [`TornTail`]); opening it
-//! read-only only reports it.
+//! Opening a log for writing cuts a torn tail a crash left behind (see [`TornTail`]) after
+//! copying it aside; opening it read-only only reports it.
 
 mod files;
 mod scan;
@@ -132,6 +133,8 @@ struct State {
     /// The end of the last complete record.
     end: u64,
     torn: Option<TornTail>,
+    /// Where a writer kept the torn tail it cut.
+    torn_saved: Option<PathBuf>,
 }
 
 /// An open custody log.
@@ -217,6 +220,7 @@ impl Log {
                 tree: Tree::new(),
                 end: 0,
                 torn: None,
+                torn_saved: None,
             },
         }
     }
@@ -261,6 +265,12 @@ impl Log {
     #[must_use]
     pub fn torn_tail(&self) -> Option<TornTail> {
         self.state.torn
+    }
+
+    /// Where a writer saved the torn tail it cut (`torn-<offset>.bin` in the log's directory).
+    #[must_use]
+    pub fn torn_tail_saved(&self) -> Option<&Path> {
+        self.state.torn_saved.as_deref()
     }
 
     /// Reads entries other processes appended since this log was opened or last refreshed.
@@ -418,6 +428,14 @@ impl State {
         if let Some(tail) = torn {
             if repair {
                 if let Some(writer) = &self.writer {
+                    let dir = path.parent().unwrap_or(Path::new("."));
+                    self.torn_saved = Some(files::preserve_torn(
+                        dir,
+                        &self.reader,
+                        path,
+                        tail.offset,
+                        tail.len,
+                    )?);
                     writer.set_len(end).map_err(files::io(path))?;
                     writer.sync_all().map_err(files::io(path))?;
                 }
