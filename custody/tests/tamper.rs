@@ -494,3 +494,16 @@ fn predicate_not_matching_its_type_is_found() {
     let found = codes(&fixture.verify());
     assert_eq!(found[0], (Some(2), "malformed-predicate"), "{found:?}");
 }
+
+#[test]
+fn earlier_checkpoint_of_another_log_is_refused() {
+    let fixture = Fixture::new();
+    let (mut previous, _) = fixture.checkpoint_of(fixture.path(), 4);
+    previous.origin = "example.com/other-log".into();
+    let log = Log::open_read_only(fixture.path(), LogOptions::new()).unwrap();
+    let report = Verifier::new(&fixture.keys, &fixture.trust)
+        .previous(&previous)
+        .verify(&log)
+        .unwrap();
+    assert_eq!(codes(&report), [(None, "checkpoint-invalid")]);
+}

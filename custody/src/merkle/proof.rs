@@ -247,7 +247,7 @@ impl ConsistencyProof {
             fn_ >>= 1;
             sn >>= 1;
         }
-        // Step 5.
+        // Step 5. `path` is not empty: `self.path` was checked to be non-empty above.
         let mut fr = path[0];
         let mut sr = path[0];
         // Step 6.

@@ -129,7 +129,17 @@ impl<'a> Verifier<'a> {
         if let Some(verified) = &checkpoint {
             check_against_log(&verified.checkpoint, tree, &mut findings);
         }
-        if let Some(previous) = self.previous {
+        if let Some(previous) = self.previous.filter(|p| p.origin != self.trust.origin()) {
+            findings.push(Finding {
+                index: None,
+                kind: FindingKind::CheckpointInvalid {
+                    reason: crate::checkpoint::CheckpointError::Origin {
+                        expected: self.trust.origin().to_owned(),
+                        found: previous.origin.clone(),
+                    },
+                },
+            });
+        } else if let Some(previous) = self.previous {
             check_previous(
                 previous,
                 checkpoint.as_ref().map(|v| &v.checkpoint),
