@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use sigil_keys::Password;
 use sigil_keys::keyfile::{KeyFileError, Overwrite, write_public_file, write_secret_file};
-use sigil_keys::minisign::{KdfStrength, MinisignError, MinisignPublicKey, MinisignSecretKey};
+use sigil_keys::minisign::{KdfStrength, MinisignError, MinisignSecretKey};
 
 /// What to generate and where.
 #[derive(Debug)]
@@ -56,8 +56,9 @@ impl KeygenRequest {
     }
 
     /// Generates the pair and writes both files: the secret key first, owner-only, so a failure
-    /// never leaves a public key without its secret.
-    pub fn generate(self) -> Result<MinisignPublicKey, KeygenError> {
+    /// never leaves a public key without its secret. Returns the secret key, still in memory,
+    /// for a caller that records the new key in a custody log.
+    pub fn generate(self) -> Result<MinisignSecretKey, KeygenError> {
         if self.secret_key == self.public_key {
             return Err(KeygenError::SamePath(self.secret_key));
         }
@@ -73,6 +74,6 @@ impl KeygenRequest {
         write_secret_file(&self.secret_key, text.as_bytes(), self.overwrite)?;
         let public = secret.public_key();
         write_public_file(&self.public_key, public.encode().as_bytes(), self.overwrite)?;
-        Ok(public)
+        Ok(secret)
     }
 }

@@ -10,9 +10,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use sigil_custody::SystemClock;
 use sigil_keys::keyfile::Overwrite;
 use sigil_keys::minisign::LegacyMode;
 use sigil_keys::{KeySource, LocalSigner, Password, PasswordSource};
+use sigil_signer::custody;
 use sigil_signer::keygen::KeygenRequest;
 use sigil_signer::sign::{Comments, sign_file};
 use sigil_signer::verify::{parse_public_key, read_public_key, verify_file};
@@ -64,6 +66,10 @@ struct KeygenArgs {
     /// Replace existing key files.
     #[arg(long)]
     force: bool,
+    /// Record the new key in the custody log in this directory (created if missing), signed
+    /// by the new key.
+    #[arg(long, value_name = "DIR")]
+    log: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -82,6 +88,9 @@ struct SignArgs {
     /// The unsigned comment on each signature's first line.
     #[arg(long, value_name = "TEXT")]
     untrusted_comment: Option<String>,
+    /// Record each signature in the custody log in this directory (created if missing).
+    #[arg(long, value_name = "DIR")]
+    log: Option<PathBuf>,
     /// The files to sign.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
@@ -224,9 +233,20 @@ fn keygen(args: KeygenArgs) -> Result<(), Failure> {
     } else {
         Overwrite::Refuse
     };
-    let public = KeygenRequest::new(&args.secret_key, &args.public_key, password)
+    let secret = KeygenRequest::new(&args.secret_key, &args.public_key, password)
         .overwrite(overwrite)
         .generate()?;
+    let public = secret.public_key();
+    if let Some(dir) = &args.log {
+        let mut log = custody::open_log(dir)?;
+        let appended =
+            custody::record_key_generated(&mut log, secret.private_key(), "release", &SystemClock)?;
+        say(&format!(
+            "logged key generation as entry {} in {}\n",
+            appended.index,
+            dir.display()
+        ))?;
+    }
     say(&format!(
         "secret key: {} ({})\npublic key: {}\nkey number: {}\n\nverify with: sigil-signer verify --public-key-string {} FILE\n",
         args.secret_key.display(),
@@ -268,14 +288,23 @@ fn sign(args: SignArgs) -> Result<(), Failure> {
         trusted: args.trusted_comment,
         untrusted: args.untrusted_comment,
     };
+    let mut log = args.log.as_deref().map(custody::open_log).transpose()?;
     for file in &args.files {
-        let (_, output) = sign_file(&signer, file, &comments)?;
+        let signed = sign_file(&signer, file, &comments)?;
         say(&format!(
             "signed {} -> {} (key {})\n",
             file.display(),
-            output.display(),
+            signed.signature_path.display(),
             signer.key_number()
         ))?;
+        if let Some(log) = log.as_mut() {
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let appended = custody::record_signature(log, &signer, &name, &signed, &SystemClock)?;
+            say(&format!("logged signature as entry {}\n", appended.index))?;
+        }
     }
     Ok(())
 }

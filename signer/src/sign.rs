@@ -2,7 +2,7 @@
 
 use std::ffi::OsString;
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -47,13 +47,36 @@ pub fn signature_path(file: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// A file that was signed.
+#[derive(Debug, Clone)]
+pub struct SignedFile {
+    pub signature: MinisignSignature,
+    /// Where the signature was written.
+    pub signature_path: PathBuf,
+    /// SHA-256 of the signed file, computed in the same pass that signed it.
+    pub sha256: [u8; 32],
+}
+
+/// Passes bytes through while hashing them with SHA-256.
+struct Sha256Reader<R> {
+    inner: R,
+    context: ring::digest::Context,
+}
+
+impl<R: Read> Read for Sha256Reader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.context.update(&buf[..read]);
+        Ok(read)
+    }
+}
+
 /// Signs `file` (streamed, prehashed) and writes its signature to `file.minisig` atomically.
-/// Returns the signature and where it was written.
 pub fn sign_file(
     signer: &LocalSigner,
     file: &Path,
     comments: &Comments,
-) -> Result<(MinisignSignature, PathBuf), SignFileError> {
+) -> Result<SignedFile, SignFileError> {
     let read_error = |source| SignFileError::Read {
         path: file.to_owned(),
         source,
@@ -70,17 +93,24 @@ pub fn sign_file(
             .duration_since(UNIX_EPOCH)
             .map_or(0, |elapsed| elapsed.as_secs()),
     };
-    let signature = sign_reader(
-        signer,
-        signer.key_number(),
-        BufReader::with_capacity(1 << 20, handle),
-        &options,
-    )
-    .map_err(|source| SignFileError::Sign {
-        path: file.to_owned(),
-        source,
-    })?;
+    let mut reader = Sha256Reader {
+        inner: BufReader::with_capacity(1 << 20, handle),
+        context: ring::digest::Context::new(&ring::digest::SHA256),
+    };
+    let signature =
+        sign_reader(signer, signer.key_number(), &mut reader, &options).map_err(|source| {
+            SignFileError::Sign {
+                path: file.to_owned(),
+                source,
+            }
+        })?;
     let output = signature_path(file);
     write_public_file(&output, signature.encode().as_bytes(), Overwrite::Replace)?;
-    Ok((signature, output))
+    let mut sha256 = [0u8; 32];
+    sha256.copy_from_slice(reader.context.finish().as_ref());
+    Ok(SignedFile {
+        signature,
+        signature_path: output,
+        sha256,
+    })
 }

@@ -443,3 +443,66 @@ fn signature_written_by_sign_reads_back() {
     assert!(fields[0].starts_with("timestamp:"), "{fields:?}");
     assert_eq!(&fields[1..], ["file:notes.txt", "hashed"]);
 }
+
+#[test]
+fn keygen_and_sign_record_a_verifiable_custody_log() {
+    use sigil_custody::predicate::Predicate;
+    use sigil_custody::{CheckpointTrust, KeyRing, Log, LogOptions, Sha256Digest, Verifier, trace};
+
+    let ws = Workspace::new();
+    let (sk, pk, log_dir) = (
+        ws.path("release.key"),
+        ws.path("release.pub"),
+        ws.path("custody"),
+    );
+    let (code, stdout, stderr) = run(sigil()
+        .args(["keygen", "--unencrypted", "--secret-key"])
+        .arg(&sk)
+        .arg("--public-key")
+        .arg(&pk)
+        .arg("--log")
+        .arg(&log_dir));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.starts_with(&format!(
+            "logged key generation as entry 0 in {}\n",
+            log_dir.display()
+        )),
+        "{stdout}"
+    );
+    let file = ws.write("app-2.0.0.zip", b"release two");
+    let (code, stdout, stderr) = run(sigil()
+        .args(["sign", "--secret-key"])
+        .arg(&sk)
+        .arg("--log")
+        .arg(&log_dir)
+        .arg(&file));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.ends_with("logged signature as entry 1\n"),
+        "{stdout}"
+    );
+
+    let public = MinisignPublicKey::decode(&std::fs::read_to_string(&pk).unwrap())
+        .unwrap()
+        .public_key();
+    let keys = KeyRing::new().with(public.clone());
+    let log = Log::open_read_only(&log_dir, LogOptions::new()).unwrap();
+    let report = Verifier::new(&keys, &CheckpointTrust::new("unused", Vec::new()))
+        .verify(&log)
+        .unwrap();
+    assert_eq!(report.size, 2);
+    assert!(report.is_ok(), "{:?}", report.findings);
+    let history = trace(&log, &Sha256Digest::of(b"release two"), &keys).unwrap();
+    assert_eq!(history.steps.len(), 1);
+    let Predicate::ArtifactSignature(signature) = history.steps[0].entry.predicate().unwrap()
+    else {
+        panic!("expected an artifact-signature entry");
+    };
+    assert_eq!(signature.key_id, public.key_id());
+    let minisig = std::fs::read(ws.path("app-2.0.0.zip.minisig")).unwrap();
+    assert_eq!(
+        signature.signature_sha256,
+        Sha256Digest::of(&minisig).to_hex()
+    );
+}

@@ -1,0 +1,58 @@
+//! Recording the signer's actions in a chain-of-custody log: each entry is signed by the key
+//! that acted, so the log proves who generated which key and who signed which artifact.
+
+use std::path::Path;
+
+use sigil_custody::predicate::{ArtifactSignature, KeyGenerated};
+use sigil_custody::store::{Appended, StoreError};
+use sigil_custody::{Clock, EntryDraft, Log, LogOptions, Predicate, Sha256Digest, Subject};
+use sigil_keys::Signer;
+
+use crate::sign::SignedFile;
+
+/// Opens the log in `dir` to append to it, creating it if `dir` holds none.
+pub fn open_log(dir: &Path) -> Result<Log, StoreError> {
+    if dir.join("entries.jsonl").exists() {
+        Log::open(dir, LogOptions::new())
+    } else {
+        Log::create(dir, LogOptions::new())
+    }
+}
+
+/// Records that `signer` generated its own key, for `purpose` (`release`, a TUF role, ...).
+/// The subject is the SHA-256 of the key's DER SubjectPublicKeyInfo.
+pub fn record_key_generated(
+    log: &mut Log,
+    signer: &dyn Signer,
+    purpose: &str,
+    clock: &dyn Clock,
+) -> Result<Appended, StoreError> {
+    let public = signer.public_key();
+    let subject = Subject::new(
+        format!("public-key:{}", public.key_id()),
+        Sha256Digest::of(&public.to_spki_der()),
+    );
+    let predicate = Predicate::KeyGenerated(KeyGenerated {
+        key_id: public.key_id(),
+        scheme: public.scheme().tuf_name().to_owned(),
+        purpose: purpose.to_owned(),
+    });
+    log.append(&EntryDraft::new(vec![subject], predicate), signer, clock)
+}
+
+/// Records that `signer` signed the artifact `name`.
+pub fn record_signature(
+    log: &mut Log,
+    signer: &dyn Signer,
+    name: &str,
+    signed: &SignedFile,
+    clock: &dyn Clock,
+) -> Result<Appended, StoreError> {
+    let subject = Subject::new(name, Sha256Digest(signed.sha256));
+    let predicate = Predicate::ArtifactSignature(ArtifactSignature {
+        format: "minisign".to_owned(),
+        key_id: signer.key_id(),
+        signature_sha256: Sha256Digest::of(signed.signature.encode().as_bytes()).to_hex(),
+    });
+    log.append(&EntryDraft::new(vec![subject], predicate), signer, clock)
+}
