@@ -12,6 +12,8 @@
 //! mirrors (one metadata URL and one target URL per repository), and hashing algorithms
 //! other than sha256 and sha512 (metadata listing only others is refused).
 //!
-//! Nothing here prints or exits.
+//! Transport, storage and clock are injected ([`tuf::Transport`], [`tuf::Storage`],
+//! [`tuf::Clock`]) so every attack in the specification's threat list can be played offline;
+//! every download is bounded ([`tuf::Limits`]). Nothing here prints or exits.
 
 pub mod tuf;

@@ -1,7 +1,9 @@
 //! The trusted set: the metadata the client currently trusts, and the only code that decides
 //! whether new metadata joins it (TUF 5.3 to 5.6). It does no I/O; the updater feeds it bytes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+use sigil_keys::KeyId;
 
 use crate::tuf::hashes::{HashError, verify_bytes};
 use crate::tuf::metadata::{
@@ -431,4 +433,16 @@ impl TrustedSet {
         )?;
         Ok(())
     }
+}
+
+/// TUF 5.3.11: whether the keys of `role` differ between two roots.
+#[must_use]
+pub(crate) fn role_keys_changed(old: &Root, new: &Root, role: RoleType) -> bool {
+    let ids = |root: &Root| -> BTreeSet<KeyId> {
+        root.role(role)
+            .map(|keys| keys.keyids.iter().cloned().collect())
+            .unwrap_or_default()
+    };
+    let thresholds = |root: &Root| root.role(role).map(|keys| keys.threshold);
+    ids(old) != ids(new) || thresholds(old) != thresholds(new)
 }

@@ -67,7 +67,7 @@ impl fmt::Display for RoleType {
 }
 
 /// Why metadata bytes are not valid TUF metadata. Nothing here is about trust: see
-/// the trusted set for signatures, versions and expiry.
+/// [`crate::tuf::TrustError`] for signatures, versions and expiry.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum MetadataError {
