@@ -1,7 +1,16 @@
-//! The library an app links to update itself: choose a release, install it atomically, and roll
-//! back a release that does not confirm its health.
+//! The library an app links to update itself: a TUF client, and on it release choice,
+//! installation and rollback.
 //!
 //! What it does:
+//! - [`tuf`]: a client of the TUF specification 1.0.x (written against 1.0.31), section 5
+//!   "detailed client workflow": root rotation with both thresholds, rollback and freeze checks
+//!   at every step, fast-forward recovery, hash- and length-pinned snapshot and targets
+//!   metadata, delegations (paths, path hash prefixes, TAP 15 succinct hash bins) searched in
+//!   pre-order, and consistent snapshots. Key types: ed25519, ecdsa-sha2-nistp256,
+//!   rsassa-pss-sha256 (through `sigil-keys`); hashes: sha256 and sha512 (ring). Transport,
+//!   storage and clock are injected ([`tuf::Transport`], [`tuf::Storage`], [`tuf::Clock`]) so
+//!   every attack in the specification's threat list can be played offline; every download is
+//!   bounded ([`tuf::Limits`]);
 //! - [`release`]: picks the newest eligible release for this install from release metadata
 //!   (semver, platform, arch, channel, minimum version, staged rollout by a stable per-install
 //!   bucket, halted rollouts, releases that failed here before);
@@ -9,8 +18,10 @@
 //!   defences, swaps the new version in atomically while keeping the previous one, and rolls
 //!   back when the new version misses its health deadline.
 //!
-//! What it does not do: print, prompt or exit; read the system clock where a test needs to
-//! control time (the install state machine takes the time as an argument).
+//! Not supported: TAP 4 multi-repository consensus (map files), TAP 5 root-specified URLs, and
+//! hashing algorithms other than sha256 and sha512 (metadata listing only others is refused).
+//! Nothing here prints, prompts or exits.
 
 pub mod install;
 pub mod release;
+pub mod tuf;

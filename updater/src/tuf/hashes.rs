@@ -1,0 +1,177 @@
+//! Length and hash checks of downloaded bytes (TUF 5.5.2, 5.6.2, 5.7.3), over whole buffers and
+//! over streams as they are read.
+
+use std::io::{self, Read};
+
+use ring::digest;
+
+use crate::tuf::metadata::Hashes;
+
+/// Bytes that are not what the metadata describes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HashError {
+    #[error("length mismatch: expected {expected} bytes, found {found}")]
+    Length { expected: u64, found: u64 },
+    #[error("longer than the expected {expected} bytes")]
+    TooLong { expected: u64 },
+    #[error("{algorithm} mismatch: expected {expected}, found {found}")]
+    Mismatch {
+        algorithm: String,
+        expected: String,
+        found: String,
+    },
+    #[error("no supported hash algorithm among {found:?} (supported: sha256, sha512)")]
+    NoSupportedHash { found: Vec<String> },
+}
+
+fn algorithm(name: &str) -> Option<&'static digest::Algorithm> {
+    match name {
+        "sha256" => Some(&digest::SHA256),
+        "sha512" => Some(&digest::SHA512),
+        _ => None,
+    }
+}
+
+/// The hashes of `hashes` that sigil can compute; fails if there are none.
+fn supported(hashes: &Hashes) -> Result<Vec<(&str, &str, digest::Context)>, HashError> {
+    let contexts: Vec<_> = hashes
+        .iter()
+        .filter_map(|(name, expected)| {
+            algorithm(name).map(|alg| (name.as_str(), expected.as_str(), digest::Context::new(alg)))
+        })
+        .collect();
+    if contexts.is_empty() {
+        return Err(HashError::NoSupportedHash {
+            found: hashes.keys().cloned().collect(),
+        });
+    }
+    Ok(contexts)
+}
+
+fn finish(contexts: Vec<(&str, &str, digest::Context)>) -> Result<(), HashError> {
+    for (name, expected, context) in contexts {
+        let found = hex::encode(context.finish());
+        if !found.eq_ignore_ascii_case(expected) {
+            return Err(HashError::Mismatch {
+                algorithm: name.to_owned(),
+                expected: expected.to_owned(),
+                found,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks `data` against an optional length and optional hashes. Every listed hash that sigil
+/// supports must match; a list with none that it supports is refused.
+pub fn verify_bytes(
+    data: &[u8],
+    length: Option<u64>,
+    hashes: Option<&Hashes>,
+) -> Result<(), HashError> {
+    let found = u64::try_from(data.len()).unwrap_or(u64::MAX);
+    if let Some(expected) = length {
+        if expected != found {
+            return Err(HashError::Length { expected, found });
+        }
+    }
+    if let Some(hashes) = hashes {
+        let mut contexts = supported(hashes)?;
+        for (_, _, context) in &mut contexts {
+            context.update(data);
+        }
+        finish(contexts)?;
+    }
+    Ok(())
+}
+
+/// Reads `reader` to its end through the length limit and every supported hash, calling `sink`
+/// with each chunk. Fails as soon as more than `length` bytes arrive.
+pub fn verify_stream<R: Read>(
+    mut reader: R,
+    length: u64,
+    hashes: &Hashes,
+    mut sink: impl FnMut(&[u8]) -> io::Result<()>,
+) -> Result<Result<(), HashError>, io::Error> {
+    let mut contexts = match supported(hashes) {
+        Ok(contexts) => contexts,
+        Err(error) => return Ok(Err(error)),
+    };
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut total: u64 = 0;
+    loop {
+        let read = match reader.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        total = total.saturating_add(read as u64);
+        if total > length {
+            return Ok(Err(HashError::TooLong { expected: length }));
+        }
+        let chunk = &buffer[..read];
+        for (_, _, context) in &mut contexts {
+            context.update(chunk);
+        }
+        sink(chunk)?;
+    }
+    if total != length {
+        return Ok(Err(HashError::Length {
+            expected: length,
+            found: total,
+        }));
+    }
+    Ok(finish(contexts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sha256_hashes(data: &[u8]) -> Hashes {
+        let mut hashes = Hashes::new();
+        hashes.insert(
+            "sha256".into(),
+            hex::encode(digest::digest(&digest::SHA256, data)),
+        );
+        hashes
+    }
+
+    #[test]
+    fn stream_stops_at_the_length() {
+        let hashes = sha256_hashes(b"abc");
+        let mut seen = Vec::new();
+        let verdict = verify_stream(&b"abcdef"[..], 3, &hashes, |chunk| {
+            seen.extend_from_slice(chunk);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(verdict, Err(HashError::TooLong { expected: 3 }));
+    }
+
+    #[test]
+    fn unknown_algorithms_alone_are_refused() {
+        let mut hashes = Hashes::new();
+        hashes.insert("md5".into(), "00".into());
+        assert!(matches!(
+            verify_bytes(b"x", None, Some(&hashes)),
+            Err(HashError::NoSupportedHash { .. })
+        ));
+    }
+
+    #[test]
+    fn every_supported_hash_must_match() {
+        let mut hashes = sha256_hashes(b"abc");
+        hashes.insert("sha512".into(), "00".repeat(64));
+        assert!(matches!(
+            verify_bytes(b"abc", Some(3), Some(&hashes)),
+            Err(HashError::Mismatch { .. })
+        ));
+        assert_eq!(
+            verify_bytes(b"abc", Some(3), Some(&sha256_hashes(b"abc"))),
+            Ok(())
+        );
+    }
+}

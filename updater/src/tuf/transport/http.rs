@@ -1,0 +1,64 @@
+//! HTTP(S) through reqwest's blocking client, on rustls with the ring provider.
+
+use std::io::Read;
+
+use super::{Transport, TransportError};
+use crate::tuf::Limits;
+
+/// Fetches `http://` and `https://` URLs. Certificates are checked by the platform verifier.
+#[derive(Debug, Clone)]
+pub struct HttpTransport {
+    client: reqwest::blocking::Client,
+}
+
+impl HttpTransport {
+    /// Builds the client. rustls is used with the ring provider only; it is installed as the
+    /// process default if no provider was installed before (a no-op otherwise).
+    pub fn new(limits: &Limits) -> Result<Self, TransportError> {
+        // Err means a provider is already installed, which is what is needed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::blocking::Client::builder()
+            .connect_timeout(limits.connect_timeout)
+            // The blocking client applies this to sending the request and to each read of
+            // the body: a stalled server is abandoned after it.
+            .timeout(limits.read_timeout)
+            .build()
+            .map_err(TransportError::Client)?;
+        Ok(Self { client })
+    }
+}
+
+impl Transport for HttpTransport {
+    fn fetch(&self, url: &str, max_len: u64) -> Result<Box<dyn Read + Send + '_>, TransportError> {
+        let response = self
+            .client
+            .get(url)
+            .send()
+            .map_err(|source| TransportError::Http {
+                url: url.to_owned(),
+                source,
+            })?;
+        let status = response.status().as_u16();
+        if status == 404 || status == 403 {
+            return Err(TransportError::NotFound {
+                url: url.to_owned(),
+            });
+        }
+        if !response.status().is_success() {
+            return Err(TransportError::Status {
+                url: url.to_owned(),
+                status,
+            });
+        }
+        if response
+            .content_length()
+            .is_some_and(|length| length > max_len)
+        {
+            return Err(TransportError::TooLarge {
+                url: url.to_owned(),
+                limit: max_len,
+            });
+        }
+        Ok(Box::new(response))
+    }
+}
