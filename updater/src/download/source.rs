@@ -1,0 +1,175 @@
+//! Where artifact bytes come from, from a given offset: HTTP(S) with `Range` requests, and local
+//! files. Tests supply their own sources to play a failing network or a lying server.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::time::Duration;
+
+use super::DownloadError;
+
+/// An open stream of an artifact's bytes.
+pub struct Body {
+    /// The bytes, starting at [`Body::offset`].
+    pub reader: Box<dyn Read + Send>,
+    /// Where the bytes start: the offset asked for if the source honoured it, 0 if it sends the
+    /// whole artifact again.
+    pub offset: u64,
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Body")
+            .field("offset", &self.offset)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A source of artifact bytes that can start past the beginning.
+pub trait RangeSource: Send + Sync {
+    /// Opens `url` from byte `offset` (0 for the whole artifact). A source that cannot skip
+    /// returns the whole artifact with `offset` 0.
+    fn open(&self, url: &str, offset: u64) -> Result<Body, DownloadError>;
+}
+
+/// How to reach the network: proxy and extra headers (a private feed's token, for example).
+#[derive(Clone, Default)]
+pub struct NetworkOptions {
+    /// `None`: the system's proxy settings (the `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`
+    /// environment variables). `Some(url)`: that proxy, with credentials in the URL if it needs
+    /// them (`http://user:password@proxy:3128`).
+    pub proxy: Option<String>,
+    /// Ignore every proxy, including the system's.
+    pub no_proxy: bool,
+    /// Headers sent with every request. Values are not printed by `Debug`.
+    pub headers: Vec<(String, String)>,
+    pub connect_timeout: Option<Duration>,
+    /// Longest wait for the next bytes of a response.
+    pub read_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for NetworkOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("NetworkOptions")
+            .field("proxy", &self.proxy.as_ref().map(|_| "[set]"))
+            .field("no_proxy", &self.no_proxy)
+            .field("headers", &headers)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("read_timeout", &self.read_timeout)
+            .finish()
+    }
+}
+
+/// HTTP(S) with `Range: bytes=N-`, on rustls with the ring provider.
+#[derive(Debug, Clone)]
+pub struct HttpSource {
+    client: reqwest::blocking::Client,
+}
+
+impl HttpSource {
+    pub fn new(options: &NetworkOptions) -> Result<Self, DownloadError> {
+        // Err means a provider is already installed, which is what is needed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut headers = reqwest::header::HeaderMap::new();
+        for (name, value) in &options.headers {
+            let name = reqwest::header::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| DownloadError::Header { name: name.clone() })?;
+            let mut value = reqwest::header::HeaderValue::from_str(value).map_err(|_| {
+                DownloadError::Header {
+                    name: name.to_string(),
+                }
+            })?;
+            value.set_sensitive(true);
+            headers.insert(name, value);
+        }
+        let mut builder = reqwest::blocking::Client::builder()
+            .default_headers(headers)
+            .connect_timeout(options.connect_timeout.unwrap_or(Duration::from_secs(30)))
+            .timeout(options.read_timeout.unwrap_or(Duration::from_secs(60)));
+        if options.no_proxy {
+            builder = builder.no_proxy();
+        } else if let Some(proxy) = &options.proxy {
+            let proxy = reqwest::Proxy::all(proxy).map_err(|_| DownloadError::Proxy)?;
+            builder = builder.proxy(proxy);
+        }
+        let client = builder
+            .build()
+            .map_err(|source| DownloadError::Client(source.to_string()))?;
+        Ok(Self { client })
+    }
+}
+
+impl RangeSource for HttpSource {
+    fn open(&self, url: &str, offset: u64) -> Result<Body, DownloadError> {
+        let mut request = self.client.get(url);
+        if offset > 0 {
+            request = request.header(reqwest::header::RANGE, format!("bytes={offset}-"));
+        }
+        let response = request.send().map_err(|source| DownloadError::Network {
+            url: url.to_owned(),
+            reason: source.to_string(),
+        })?;
+        let status = response.status().as_u16();
+        let start = match status {
+            200 => 0,
+            206 => content_range_start(&response).ok_or_else(|| DownloadError::BadRange {
+                url: url.to_owned(),
+                asked: offset,
+            })?,
+            // The part we hold is the whole artifact or more; the caller's length check decides.
+            416 => {
+                return Ok(Body {
+                    reader: Box::new(io::empty()),
+                    offset,
+                });
+            }
+            _ => {
+                return Err(DownloadError::Status {
+                    url: url.to_owned(),
+                    status,
+                });
+            }
+        };
+        if status == 206 && start != offset {
+            return Err(DownloadError::BadRange {
+                url: url.to_owned(),
+                asked: offset,
+            });
+        }
+        Ok(Body {
+            reader: Box::new(response),
+            offset: start,
+        })
+    }
+}
+
+/// The first byte of a `Content-Range: bytes FIRST-LAST/TOTAL` header.
+fn content_range_start(response: &reqwest::blocking::Response) -> Option<u64> {
+    let value = response
+        .headers()
+        .get(reqwest::header::CONTENT_RANGE)?
+        .to_str()
+        .ok()?;
+    let range = value.strip_prefix("bytes ")?;
+    range.split('-').next()?.trim().parse().ok()
+}
+
+/// `file://` URLs and plain paths: an update from a file, for machines that are offline.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FileSource;
+
+impl RangeSource for FileSource {
+    fn open(&self, url: &str, offset: u64) -> Result<Body, DownloadError> {
+        let path = url.strip_prefix("file://").unwrap_or(url);
+        let io_error = |source: io::Error| DownloadError::Network {
+            url: url.to_owned(),
+            reason: source.to_string(),
+        };
+        let mut file = File::open(path).map_err(io_error)?;
+        file.seek(SeekFrom::Start(offset)).map_err(io_error)?;
+        Ok(Body {
+            reader: Box::new(file),
+            offset,
+        })
+    }
+}
