@@ -9,5 +9,9 @@
 //! What it deliberately does not do: run a package manager, resolve dependencies, reach the
 //! network, or print and exit (the `sigil-audit` binary does that).
 
+pub mod check;
+pub mod findings;
+pub mod license;
 pub mod lockfile;
 pub mod model;
+pub mod policy;
