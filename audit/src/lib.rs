@@ -9,9 +9,14 @@
 //! What it deliberately does not do: run a package manager, resolve dependencies, reach the
 //! network, or print and exit (the `sigil-audit` binary does that).
 
+mod audit;
 pub mod check;
 pub mod findings;
 pub mod license;
 pub mod lockfile;
 pub mod model;
 pub mod policy;
+pub mod report;
+
+pub use audit::Auditor;
+pub use report::{OutputFormat, Report, Summary};
