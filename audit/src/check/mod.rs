@@ -117,7 +117,10 @@ fn policy_findings(
     exception_used: &[bool],
     clarification_used: &[bool],
 ) -> Vec<Finding> {
-    let file = std::path::PathBuf::from("policy");
+    let file = policy
+        .path
+        .clone()
+        .unwrap_or_else(|| std::path::PathBuf::from("built-in policy"));
     let mut out = Vec::new();
     for (e, used) in policy.exceptions.iter().zip(exception_used) {
         if let Some(expires) = e.expires.filter(|_| !e.is_active(today)) {

@@ -1,7 +1,9 @@
 //! Licenses from package manifests on disk, for packages whose lockfile does not carry one:
 //! `node_modules/<name>/package.json` beside an npm, yarn or pnpm lockfile (and pnpm's
 //! `node_modules/.pnpm` store), and for crates the Cargo registry's source cache
-//! (`$CARGO_HOME/registry/src/*/<name>-<version>/Cargo.toml`) or vendored sources.
+//! (`$CARGO_HOME/registry/src/*/<name>-<version>/Cargo.toml`), its download cache
+//! (`$CARGO_HOME/registry/cache/*/<name>-<version>.crate`, used only when the archive's SHA-256
+//! equals the lockfile's checksum), or vendored sources.
 //!
 //! A manifest is used only when its version matches the locked one. Missing, oversized or
 //! unreadable manifests leave the license unknown, which the license check reports.
@@ -14,6 +16,10 @@ use crate::model::{Ecosystem, Package};
 
 /// The largest manifest read.
 const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
+/// The largest `.crate` archive opened (crates.io refuses uploads over 10 MiB by default).
+const MAX_CRATE_BYTES: u64 = 64 * 1024 * 1024;
+/// The most bytes decompressed from one archive while looking for its manifest.
+const MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Where to look for manifests.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -35,19 +41,26 @@ fn read_small(path: &Path) -> Option<String> {
 
 /// Fills in `license` for every package that has none, from manifests on disk.
 pub fn fill(packages: &mut [Package], sources: &ManifestSources) {
-    let registry_dirs: Vec<PathBuf> = sources
-        .cargo_home
-        .iter()
-        .flat_map(|home| std::fs::read_dir(home.join("registry").join("src")).into_iter())
-        .flatten()
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
+    let registry = |sub: &str| -> Vec<PathBuf> {
+        sources
+            .cargo_home
+            .iter()
+            .flat_map(|home| std::fs::read_dir(home.join("registry").join(sub)).into_iter())
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect()
+    };
+    let dirs = CargoDirs {
+        sources: registry("src"),
+        archives: registry("cache"),
+        vendor: &sources.vendor_dirs,
+    };
     for p in packages.iter_mut().filter(|p| p.license.is_none()) {
         p.license = match p.ecosystem {
             Ecosystem::Npm if sources.node_modules => npm_license(p),
             Ecosystem::Npm => None,
-            Ecosystem::Cargo => cargo_license(p, &registry_dirs, &sources.vendor_dirs),
+            Ecosystem::Cargo => cargo_license(p, &dirs),
         };
     }
 }
@@ -110,33 +123,77 @@ fn npm_manifest_license(manifest: &Value) -> Option<String> {
     }
 }
 
-fn cargo_license(
-    p: &Package,
-    registry_dirs: &[PathBuf],
-    vendor_dirs: &[PathBuf],
-) -> Option<String> {
+struct CargoDirs<'a> {
+    sources: Vec<PathBuf>,
+    archives: Vec<PathBuf>,
+    vendor: &'a [PathBuf],
+}
+
+fn cargo_license(p: &Package, dirs: &CargoDirs<'_>) -> Option<String> {
     let versioned = format!("{}-{}", p.name, p.version);
-    let candidates = registry_dirs
+    let unpacked = dirs
+        .sources
         .iter()
         .map(|d| d.join(&versioned))
-        .chain(vendor_dirs.iter().map(|d| d.join(&versioned)))
-        .chain(vendor_dirs.iter().map(|d| d.join(&p.name)));
-    for dir in candidates {
-        let Some(text) = read_small(&dir.join("Cargo.toml")) else {
-            continue;
-        };
-        let Ok(manifest) = text.parse::<toml::Table>() else {
-            continue;
-        };
-        let Some(package) = manifest.get("package") else {
-            continue;
-        };
-        if package.get("version").and_then(toml::Value::as_str) != Some(p.version.as_str()) {
+        .chain(dirs.vendor.iter().map(|d| d.join(&versioned)))
+        .chain(dirs.vendor.iter().map(|d| d.join(&p.name)));
+    for dir in unpacked {
+        if let Some(l) = read_small(&dir.join("Cargo.toml")).and_then(|t| manifest_license(p, &t)) {
+            return Some(l);
+        }
+    }
+    let checksum = p
+        .integrity
+        .iter()
+        .find(|i| i.algorithm == crate::model::HashAlgorithm::Sha256)?;
+    dirs.archives.iter().find_map(|d| {
+        let text = archive_manifest(
+            &d.join(format!("{versioned}.crate")),
+            &checksum.hex,
+            &versioned,
+        )?;
+        manifest_license(p, &text)
+    })
+}
+
+/// The `license` of a Cargo.toml, if it is for this package's version.
+fn manifest_license(p: &Package, text: &str) -> Option<String> {
+    let manifest = text.parse::<toml::Table>().ok()?;
+    let package = manifest.get("package")?;
+    if package.get("version").and_then(toml::Value::as_str) != Some(p.version.as_str()) {
+        return None;
+    }
+    Some(package.get("license")?.as_str()?.to_owned())
+}
+
+/// `<versioned>/Cargo.toml` from a `.crate` archive whose SHA-256 is `sha256_hex`.
+fn archive_manifest(path: &Path, sha256_hex: &str, versioned: &str) -> Option<String> {
+    use std::io::Read as _;
+    if std::fs::metadata(path).ok()?.len() > MAX_CRATE_BYTES {
+        return None;
+    }
+    let bytes = std::fs::read(path).ok()?;
+    let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
+    if hex::encode(digest) != sha256_hex {
+        return None;
+    }
+    let unpacked = flate2::read::GzDecoder::new(bytes.as_slice()).take(MAX_UNPACKED_BYTES);
+    let mut archive = tar::Archive::new(unpacked);
+    let wanted = Path::new(versioned).join("Cargo.toml");
+    for entry in archive.entries().ok()? {
+        let entry = entry.ok()?;
+        if entry.path().ok()?.as_ref() != wanted {
             continue;
         }
-        if let Some(l) = package.get("license").and_then(toml::Value::as_str) {
-            return Some(l.to_owned());
+        if entry.size() > MAX_MANIFEST_BYTES {
+            return None;
         }
+        let mut text = String::new();
+        entry
+            .take(MAX_MANIFEST_BYTES)
+            .read_to_string(&mut text)
+            .ok()?;
+        return Some(text);
     }
     None
 }
@@ -232,5 +289,69 @@ mod tests {
         assert_eq!(pkgs[0].license.as_deref(), Some("MIT OR Apache-2.0"));
         assert_eq!(pkgs[1].license.as_deref(), Some("MIT OR Apache-2.0"));
         assert_eq!(pkgs[2].license, None);
+    }
+
+    fn crate_archive(versioned: &str, manifest: &str) -> Vec<u8> {
+        let mut tar = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(manifest.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(
+            &mut header,
+            format!("{versioned}/Cargo.toml"),
+            manifest.as_bytes(),
+        )
+        .unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &tar.into_inner().unwrap()).unwrap();
+        gz.finish().unwrap()
+    }
+
+    #[test]
+    fn crate_archives_are_read_only_when_their_checksum_matches() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("cargo");
+        let bytes = crate_archive(
+            "anstyle-wincon-3.0.11",
+            "[package]\nname = \"anstyle-wincon\"\nversion = \"3.0.11\"\nlicense = \"MIT OR Apache-2.0\"\n",
+        );
+        let good = hex::encode(ring::digest::digest(&ring::digest::SHA256, &bytes));
+        write(
+            &home.join("registry/cache/index.crates.io-x/anstyle-wincon-3.0.11.crate"),
+            "",
+        );
+        std::fs::write(
+            home.join("registry/cache/index.crates.io-x/anstyle-wincon-3.0.11.crate"),
+            &bytes,
+        )
+        .unwrap();
+        let krate = |sum: &str| {
+            let mut p = Package::new(
+                Ecosystem::Cargo,
+                "anstyle-wincon".into(),
+                "3.0.11".into(),
+                Source::Registry { url: None },
+                tmp.path().join("Cargo.lock"),
+            );
+            p.integrity.push(crate::model::Integrity {
+                algorithm: crate::model::HashAlgorithm::Sha256,
+                hex: sum.into(),
+            });
+            p
+        };
+        let mut pkgs = vec![krate(&good), krate(&"0".repeat(64))];
+        fill(
+            &mut pkgs,
+            &ManifestSources {
+                cargo_home: Some(home),
+                ..Default::default()
+            },
+        );
+        assert_eq!(pkgs[0].license.as_deref(), Some("MIT OR Apache-2.0"));
+        assert_eq!(
+            pkgs[1].license, None,
+            "an archive that is not the locked one is not read"
+        );
     }
 }

@@ -166,6 +166,8 @@ pub struct Policy {
     pub exclude_dev: bool,
     /// SHA-256 of the policy file's bytes (lowercase hex), `None` for the built-in default.
     pub sha256: Option<String>,
+    /// The file it was loaded from, `None` for the built-in default or bytes.
+    pub path: Option<std::path::PathBuf>,
 }
 
 /// The largest policy file accepted.
@@ -255,7 +257,9 @@ impl Policy {
                 limit: MAX_POLICY_BYTES,
             });
         }
-        Self::from_bytes(&bytes)
+        let mut policy = Self::from_bytes(&bytes)?;
+        policy.path = Some(path.to_path_buf());
+        Ok(policy)
     }
 
     /// Parses and validates policy bytes.

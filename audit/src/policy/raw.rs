@@ -180,6 +180,7 @@ pub(super) fn builtin() -> Policy {
         clarifications: Vec::new(),
         exclude_dev: false,
         sha256: None,
+        path: None,
     }
 }
 
@@ -266,6 +267,7 @@ impl RawPolicy {
             clarifications,
             exclude_dev: self.exclude_dev,
             sha256: None,
+            path: None,
         })
     }
 }
