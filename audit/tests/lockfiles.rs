@@ -86,11 +86,11 @@ fn cargo_v4_expands_member_globs_and_reads_sparse_registries() {
 fn faulty_cargo_lockfiles_are_refused() {
     assert!(matches!(
         fail("cargo-truncated", "Cargo.lock").kind(),
-        ErrorKind::Cargo(_)
+        ErrorKind::Cargo { .. }
     ));
     assert!(matches!(
         fail("cargo-unknown-version", "Cargo.lock").kind(),
-        ErrorKind::Cargo(_)
+        ErrorKind::Cargo { .. }
     ));
 }
 

@@ -7,11 +7,13 @@ use std::str::FromStr as _;
 use cargo_lock::ResolveVersion;
 use cargo_lock::package::SourceKind;
 
-use super::{Context, ErrorKind};
+use super::{Context, ErrorKind, bounded};
 use crate::model::{Ecosystem, HashAlgorithm, Integrity, Package, Source};
 
 pub(super) fn parse(ctx: &Context<'_>, text: &str) -> Result<(String, Vec<Package>), ErrorKind> {
-    let lockfile = cargo_lock::Lockfile::from_str(text).map_err(ErrorKind::Cargo)?;
+    let lockfile = cargo_lock::Lockfile::from_str(text).map_err(|e| ErrorKind::Cargo {
+        message: bounded(&e.to_string()),
+    })?;
     let version = match lockfile.version {
         ResolveVersion::V1 => "1",
         ResolveVersion::V2 => "2",

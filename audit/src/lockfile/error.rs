@@ -83,9 +83,13 @@ pub enum ErrorKind {
         /// What the YAML parser expected.
         message: String,
     },
-    /// cargo-lock refused the Cargo.lock.
-    #[error("invalid Cargo.lock")]
-    Cargo(#[source] cargo_lock::Error),
+    /// cargo-lock refused the Cargo.lock. The message is bounded: the TOML parser quotes the
+    /// offending line, which a hostile file can make arbitrarily long.
+    #[error("invalid Cargo.lock: {message}")]
+    Cargo {
+        /// What the parser said, shortened.
+        message: String,
+    },
     /// A yarn classic line could not be read.
     #[error("line {line}: expected {expected}, found {found:?}")]
     Syntax {

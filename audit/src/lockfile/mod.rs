@@ -261,6 +261,31 @@ fn check_fields(p: &Package, limits: &Limits) -> Result<(), ErrorKind> {
     Ok(())
 }
 
+/// Bounds a parser's multi-line message that may quote the input: at most 8 lines of at most
+/// 120 bytes each.
+fn bounded(message: &str) -> String {
+    const LINES: usize = 8;
+    const WIDTH: usize = 120;
+    let mut out: Vec<String> = message
+        .lines()
+        .take(LINES)
+        .map(|l| {
+            if l.len() <= WIDTH {
+                return l.to_owned();
+            }
+            let mut end = WIDTH;
+            while !l.is_char_boundary(end) {
+                end -= 1;
+            }
+            format!("{}...", &l[..end])
+        })
+        .collect();
+    if message.lines().count() > LINES {
+        out.push("...".to_owned());
+    }
+    out.join("\n")
+}
+
 /// Shortens a string from the input for use in an error message.
 fn truncate(s: &str) -> String {
     const MAX: usize = 80;
@@ -292,6 +317,14 @@ mod tests {
         };
         let e = parse(Path::new("Cargo.lock"), b"12345", &limits).unwrap_err();
         assert!(matches!(e.kind(), ErrorKind::TooLarge { limit: 4 }), "{e}");
+    }
+
+    #[test]
+    fn parser_messages_are_bounded() {
+        let long = format!("{}\n{}", "x".repeat(10_000), "y\n".repeat(100));
+        let b = bounded(&long);
+        assert!(b.len() < 8 * 130, "{}", b.len());
+        assert!(b.ends_with("\n..."));
     }
 
     #[test]
