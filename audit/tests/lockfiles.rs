@@ -324,7 +324,10 @@ fn pnpm_v6_reads_flags_from_packages() {
 fn pnpm_v9_derives_dev_only_packages_from_the_importers() {
     let l = read("pnpm-v9", "pnpm-lock.yaml");
     assert_eq!(l.version, "9.0");
-    assert_eq!(l.packages.len(), 6);
+    assert_eq!(l.packages.len(), 7);
+    let alias = find(&l, "utils-real", "1.2.0");
+    assert_eq!(alias.alias.as_deref(), Some("legacy-utils"));
+    assert!(!alias.dev);
     for prod in [
         ("react", "18.3.1"),
         ("react-dom", "18.3.1"),

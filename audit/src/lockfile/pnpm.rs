@@ -139,7 +139,52 @@ pub(super) fn parse(ctx: &Context<'_>, text: &str) -> Result<(String, Vec<Packag
     if major == 9 {
         mark_v9_dev_and_optional(root, &mut out)?;
     }
+    if major >= 6 {
+        let aliases = aliases(root)?;
+        for p in &mut out {
+            let key = p.location.as_deref().map(|l| l.trim_start_matches('/'));
+            if let Some(alias) = key.and_then(|k| aliases.get(k)) {
+                p.alias = Some(alias.clone());
+            }
+        }
+    }
     Ok((version.to_owned(), out))
+}
+
+/// Aliases (`"foo": "npm:real@^1"`), found where a dependency's resolved version names another
+/// package: `real@1.0.0` (v9) or `/real@1.0.0` (v6). Maps `real@1.0.0` to `foo`.
+fn aliases(root: &Map) -> Result<BTreeMap<String, String>, ErrorKind> {
+    const SECTIONS: [&str; 3] = ["dependencies", "devDependencies", "optionalDependencies"];
+    let mut owners: Vec<&Map> = vec![root];
+    for group in ["importers", "packages", "snapshots"] {
+        if let Some(g) = root.get(group) {
+            for (key, entry) in map(g, group)? {
+                owners.push(map(entry, key)?);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for owner in owners {
+        for section in SECTIONS {
+            let Some(deps) = owner.get(section).and_then(Node::as_map) else {
+                continue;
+            };
+            for (name, dep) in deps {
+                let version = match dep {
+                    Node::Scalar(v) => v.as_str(),
+                    Node::Map(m) => scalar(m, "version", name)?.unwrap_or_default(),
+                    Node::Seq(_) => continue,
+                };
+                let resolved = strip_peers(version.trim_start_matches('/'), 9);
+                if let Some((real, v)) = split_name_at(resolved) {
+                    if real != name && v.starts_with(|c: char| c.is_ascii_digit()) {
+                        out.insert(resolved.to_owned(), name.clone());
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Version 9: a package is dev-only when no importer's production or optional dependencies
@@ -231,6 +276,17 @@ mod tests {
             Some(("@s/a", "1.0.0"))
         );
         assert_eq!(split_key("a@1.0.0", 9), Some(("a", "1.0.0")));
+    }
+
+    #[test]
+    fn v6_aliases_are_found_in_importers() {
+        let text = "lockfileVersion: '6.0'\ndependencies:\n  old-react:\n    specifier: npm:react@^17\n    version: /react@17.0.2\npackages:\n  /react@17.0.2:\n    resolution: {integrity: sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=}\n";
+        let ctx = Context {
+            path: std::path::Path::new("pnpm-lock.yaml"),
+            limits: &super::super::Limits::default(),
+        };
+        let (_, pkgs) = parse(&ctx, text).unwrap();
+        assert_eq!(pkgs[0].alias.as_deref(), Some("old-react"));
     }
 
     #[test]
