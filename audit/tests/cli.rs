@@ -390,6 +390,7 @@ fn cyclonedx_and_spdx_sboms_list_the_checked_packages() {
     );
     let local = packages.iter().find(|p| p["name"] == "local-tool").unwrap();
     assert_eq!(local["licenseDeclared"], "NOASSERTION");
+    assert_eq!(local["licenseConcluded"], "NOASSERTION");
     // Same inputs, same document identity.
     let again = json(&check(&[
         "--date",
@@ -399,6 +400,43 @@ fn cyclonedx_and_spdx_sboms_list_the_checked_packages() {
         npm.to_str().unwrap(),
     ]));
     assert_eq!(spdx["documentNamespace"], again["documentNamespace"]);
+}
+
+#[test]
+fn sboms_carry_the_license_a_clarification_concludes() {
+    let npm = fixture(NPM_V3);
+    let policy = fixture(POLICY);
+    let args = |format| {
+        vec![
+            "--date",
+            "2026-11-25",
+            "--format",
+            format,
+            "--policy",
+            policy.to_str().unwrap(),
+            npm.to_str().unwrap(),
+        ]
+    };
+    let spdx = json(&check(&args("spdx")));
+    let local = spdx["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "local-tool")
+        .unwrap();
+    assert_eq!(local["licenseConcluded"], "MIT");
+    assert_eq!(local["licenseDeclared"], "NOASSERTION");
+    let cdx = json(&check(&args("cyclonedx")));
+    let local = cdx["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "local-tool")
+        .unwrap();
+    assert_eq!(
+        local["licenses"],
+        serde_json::json!([{ "expression": "MIT", "acknowledgement": "concluded" }])
+    );
 }
 
 #[test]

@@ -195,6 +195,10 @@ fn read_v1(ctx: &Context<'_>, top: &Map<String, Value>) -> Result<Vec<Package>, 
 
 /// In a v2 file, the v1 `dependencies` section must name the same versions as `packages`.
 fn check_agreement(deps: &Map<String, Value>, packages: &[Package]) -> Result<(), ErrorKind> {
+    let by_location: std::collections::HashMap<&str, &str> = packages
+        .iter()
+        .filter_map(|p| Some((p.location.as_deref()?, p.version.as_str())))
+        .collect();
     for (name, entry) in deps {
         let location = format!("node_modules/{name}");
         let Some(v1) = object(entry, &location)?
@@ -203,17 +207,14 @@ fn check_agreement(deps: &Map<String, Value>, packages: &[Package]) -> Result<()
         else {
             continue;
         };
-        let Some(p) = packages
-            .iter()
-            .find(|p| p.location.as_deref() == Some(location.as_str()))
-        else {
+        let Some(v2) = by_location.get(location.as_str()) else {
             continue;
         };
         let plain = v1.chars().next().is_some_and(|c| c.is_ascii_digit());
-        if plain && v1 != p.version {
+        if plain && v1 != *v2 {
             return Err(ErrorKind::Conflict {
                 at: location,
-                first: format!("\"packages\" says version {}", truncate(&p.version)),
+                first: format!("\"packages\" says version {}", truncate(v2)),
                 second: format!("\"dependencies\" says version {}", truncate(v1)),
             });
         }

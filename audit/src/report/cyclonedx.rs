@@ -20,7 +20,7 @@ fn alg(a: HashAlgorithm) -> &'static str {
 pub(super) fn render(report: &Report) -> Result<String, serde_json::Error> {
     let mut seen = BTreeSet::new();
     let mut components = Vec::new();
-    for p in report.checked_packages() {
+    for (p, concluded) in report.checked_with_conclusions() {
         let purl = p.purl();
         if !seen.insert(purl.clone()) {
             continue;
@@ -40,10 +40,20 @@ pub(super) fn render(report: &Report) -> Result<String, serde_json::Error> {
                 .map(|i| json!({ "alg": alg(i.algorithm), "content": i.hex }))
                 .collect();
         }
-        match (spdx_expression(p.license.as_deref()), &p.license) {
-            (Some(expr), _) => c["licenses"] = json!([{ "expression": expr }]),
-            (None, Some(text)) => c["licenses"] = json!([{ "license": { "name": text } }]),
-            (None, None) => {}
+        // CycloneDX allows one expression: the policy's conclusion when it has one.
+        let declared = spdx_expression(p.license.as_deref());
+        match (concluded, declared, &p.license) {
+            (Some(expr), _, _) => {
+                c["licenses"] = json!([{ "expression": expr, "acknowledgement": "concluded" }]);
+            }
+            (None, Some(expr), _) => {
+                c["licenses"] = json!([{ "expression": expr, "acknowledgement": "declared" }]);
+            }
+            (None, None, Some(text)) => {
+                c["licenses"] =
+                    json!([{ "license": { "name": text, "acknowledgement": "declared" } }]);
+            }
+            (None, None, None) => {}
         }
         if let Some(url) = download_url(p) {
             let kind = if matches!(p.source, Source::Git { .. }) {

@@ -45,6 +45,8 @@ pub struct Report {
     policy_sha256: Option<String>,
     options: Options,
     in_scope: Vec<Vec<bool>>,
+    /// Per package, the license the policy's clarification concludes, if any.
+    concluded: Vec<Vec<Option<String>>>,
 }
 
 /// One lockfile in a [`Summary`].
@@ -94,12 +96,22 @@ impl Report {
                     .collect()
             })
             .collect();
+        let concluded = lockfiles
+            .iter()
+            .map(|l| {
+                l.packages
+                    .iter()
+                    .map(|p| policy.clarification_for(p).map(|c| c.license.clone()))
+                    .collect()
+            })
+            .collect();
         Self {
             lockfiles,
             findings,
             policy_sha256: policy.sha256.clone(),
             options,
             in_scope,
+            concluded,
         }
     }
 
@@ -135,6 +147,16 @@ impl Report {
             .zip(&self.in_scope)
             .flat_map(|(l, scope)| l.packages.iter().zip(scope))
             .filter_map(|(p, checked)| checked.then_some(p))
+    }
+
+    /// The checked packages with the license the policy concludes for each (from a
+    /// clarification), for the SBOMs.
+    fn checked_with_conclusions(&self) -> impl Iterator<Item = (&Package, Option<&str>)> {
+        self.lockfiles
+            .iter()
+            .zip(self.in_scope.iter().zip(&self.concluded))
+            .flat_map(|(l, (scope, concluded))| l.packages.iter().zip(scope.iter().zip(concluded)))
+            .filter_map(|(p, (checked, concluded))| checked.then_some((p, concluded.as_deref())))
     }
 
     /// The short form, for logs.

@@ -1,5 +1,6 @@
 //! SPDX 2.3 JSON SBOM: one package per checked package (deduplicated by package URL), each
-//! described by the document, with checksums, declared license and a purl reference.
+//! described by the document, with checksums, the declared license, the license the policy
+//! concludes (from a clarification) and a purl reference.
 
 use std::collections::BTreeSet;
 
@@ -21,7 +22,7 @@ pub(super) fn render(report: &Report) -> Result<String, serde_json::Error> {
     let mut seen = BTreeSet::new();
     let mut packages = Vec::new();
     let mut relationships = Vec::new();
-    for p in report.checked_packages() {
+    for (p, concluded) in report.checked_with_conclusions() {
         let purl = p.purl();
         if !seen.insert(purl.clone()) {
             continue;
@@ -33,7 +34,7 @@ pub(super) fn render(report: &Report) -> Result<String, serde_json::Error> {
             "versionInfo": p.version,
             "downloadLocation": download_url(p).unwrap_or_else(|| "NOASSERTION".to_owned()),
             "filesAnalyzed": false,
-            "licenseConcluded": "NOASSERTION",
+            "licenseConcluded": concluded.unwrap_or("NOASSERTION"),
             "licenseDeclared": spdx_expression(p.license.as_deref())
                 .unwrap_or_else(|| "NOASSERTION".to_owned()),
             "copyrightText": "NOASSERTION",
