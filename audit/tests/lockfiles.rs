@@ -57,6 +57,8 @@ fn cargo_v3_tells_workspace_members_from_path_dependencies() {
     let l = read("cargo-v3", "Cargo.lock");
     assert_eq!(l.version, "3");
     assert_eq!(find(&l, "app", "0.1.0").source, Source::Workspace);
+    // A path dependency inside the workspace directory is a member; one outside is not.
+    assert_eq!(find(&l, "inner", "0.1.0").source, Source::Workspace);
     assert_eq!(
         find(&l, "local-helper", "0.2.0").source,
         Source::Path { path: None }

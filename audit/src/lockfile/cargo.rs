@@ -70,9 +70,10 @@ pub(super) fn parse(ctx: &Context<'_>, text: &str) -> Result<(String, Vec<Packag
     Ok((version.to_owned(), out))
 }
 
-/// The package names of the Cargo workspace whose root manifest is `manifest` (its own package
-/// and its members, with `dir/*` globs expanded one level). Missing or unreadable manifests
-/// give fewer names, never an error: this only refines sourceless packages.
+/// The package names of the Cargo workspace whose root manifest is `manifest`: its own package,
+/// its `members` (with `dir/*` globs expanded one level), and the path dependencies that reside
+/// inside the workspace directory, which Cargo makes members too. Missing or unreadable
+/// manifests give fewer names, never an error: this only refines sourceless packages.
 pub(super) fn workspace_members(manifest: &Path, max_bytes: u64) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     let Some(root) = read_manifest(manifest, max_bytes) else {
@@ -86,11 +87,29 @@ pub(super) fn workspace_members(manifest: &Path, max_bytes: u64) -> BTreeSet<Str
         .get("workspace")
         .and_then(|w| w.get("members"))
         .and_then(toml::Value::as_array);
-    for member in members
+    let dependency_tables = [
+        root.get("dependencies"),
+        root.get("workspace").and_then(|w| w.get("dependencies")),
+    ];
+    let inner_paths = dependency_tables
         .into_iter()
         .flatten()
-        .filter_map(toml::Value::as_str)
-    {
+        .filter_map(toml::Value::as_table)
+        .flat_map(|t| t.values())
+        .filter_map(|dep| dep.get("path")?.as_str())
+        .filter(|p| {
+            Path::new(p).components().all(|c| {
+                matches!(
+                    c,
+                    std::path::Component::Normal(_) | std::path::Component::CurDir
+                )
+            })
+        });
+    let listed = members
+        .into_iter()
+        .flatten()
+        .filter_map(toml::Value::as_str);
+    for member in listed.chain(inner_paths) {
         let dirs: Vec<std::path::PathBuf> = match member.strip_suffix("/*") {
             Some(parent) => std::fs::read_dir(dir.join(parent))
                 .into_iter()
