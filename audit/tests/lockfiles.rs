@@ -86,6 +86,9 @@ fn cargo_v4_expands_member_globs_and_reads_sparse_registries() {
 
 #[test]
 fn faulty_cargo_lockfiles_are_refused() {
+    let e = fail("cargo-duplicate-package", "Cargo.lock");
+    assert!(matches!(e.kind(), ErrorKind::Conflict { .. }), "{e}");
+    assert!(e.to_string().contains("itoa@1.0.19"), "{e}");
     assert!(matches!(
         fail("cargo-truncated", "Cargo.lock").kind(),
         ErrorKind::Cargo { .. }
@@ -195,6 +198,13 @@ fn faulty_npm_lockfiles_are_refused() {
         fail("npm-v2-conflicting-versions", "package-lock.json").kind(),
         ErrorKind::Conflict { .. }
     ));
+    let e = fail("npm-duplicate-key", "package-lock.json");
+    assert!(matches!(e.kind(), ErrorKind::Json(_)));
+    let chain = format!("{e}: {}", std::error::Error::source(&e).unwrap());
+    assert!(
+        chain.contains("duplicate key \"node_modules/left-pad\""),
+        "{chain}"
+    );
     assert!(matches!(
         fail("npm-invalid-integrity", "package-lock.json").kind(),
         ErrorKind::Integrity { .. }

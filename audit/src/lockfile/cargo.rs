@@ -29,7 +29,21 @@ pub(super) fn parse(ctx: &Context<'_>, text: &str) -> Result<(String, Vec<Packag
         }
     };
     let mut out = Vec::with_capacity(lockfile.packages.len());
+    let mut seen = BTreeSet::new();
     for p in &lockfile.packages {
+        // Cargo never writes one package twice; a second entry could carry another checksum.
+        let identity = (
+            p.name.as_str(),
+            p.version.to_string(),
+            p.source.as_ref().map(ToString::to_string),
+        );
+        if !seen.insert(identity) {
+            return Err(ErrorKind::Conflict {
+                at: format!("{}@{}", p.name.as_str(), p.version),
+                first: "a [[package]] entry".to_owned(),
+                second: "another entry for the same package and source".to_owned(),
+            });
+        }
         let source = match &p.source {
             None => Source::Path { path: None },
             Some(id) => match id.kind() {

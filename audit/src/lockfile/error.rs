@@ -70,7 +70,8 @@ pub enum ErrorKind {
         /// The file name found.
         found: String,
     },
-    /// The JSON syntax is invalid (or nested deeper than serde_json's limit of 128).
+    /// The JSON syntax is invalid, nested deeper than serde_json's limit of 128, or an object
+    /// repeats a key.
     #[error("invalid JSON")]
     Json(#[source] serde_json::Error),
     /// The YAML syntax is invalid.

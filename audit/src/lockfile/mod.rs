@@ -11,6 +11,7 @@ mod integrity;
 mod npm;
 mod pnpm;
 mod source;
+mod strict_json;
 mod yaml;
 mod yarn_berry;
 mod yarn_classic;

@@ -7,11 +7,12 @@ use serde_json::{Map, Value};
 
 use super::integrity::parse_sri;
 use super::source::{classify_resolved, parse_git, split_name_at};
+use super::strict_json::StrictValue;
 use super::{Context, ErrorKind, truncate};
 use crate::model::{Ecosystem, Package, Source};
 
 pub(super) fn parse(ctx: &Context<'_>, text: &str) -> Result<(String, Vec<Package>), ErrorKind> {
-    let doc: Value = serde_json::from_str(text).map_err(ErrorKind::Json)?;
+    let StrictValue(doc) = serde_json::from_str(text).map_err(ErrorKind::Json)?;
     let root = object(&doc, "the document")?;
     let version = match root.get("lockfileVersion") {
         Some(Value::Number(n)) if matches!(n.as_u64(), Some(1..=3)) => n.to_string(),
