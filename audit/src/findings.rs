@@ -90,6 +90,7 @@ codes! {
     GitSource => "git-source": "The package comes from a git repository rather than a registry.",
     LocalSource => "local-source": "The package comes from a path on disk outside the workspace.",
     TarballSource => "tarball-source": "The package is downloaded from a URL that is not a registry.",
+    InsecureUrl => "insecure-url": "The package is fetched over plain HTTP or git://, without transport security.",
     UnrecognizedSource => "unrecognized-source": "The lockfile names a source this tool does not recognize.",
     PatchedPackage => "patched-package": "The package manager applies a patch to the package.",
     IntegrityMissing => "integrity-missing": "The lockfile pins no digest for a downloaded package.",

@@ -241,6 +241,7 @@ fn a_registry_outside_the_policy_is_an_error() {
     let r = json(&o);
     assert!(has(&r, "error", "registry-not-allowed", "left-pad"));
     assert!(has(&r, "error", "git-unpinned", "my-fork"));
+    assert!(has(&r, "error", "insecure-url", "legacy-widget"));
     assert_eq!(r["policy"]["sha256"].as_str().map(str::len), Some(64));
 }
 

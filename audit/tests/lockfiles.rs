@@ -230,7 +230,13 @@ fn faulty_npm_lockfiles_are_refused() {
 fn yarn_classic_reads_entries_aliases_and_sha1_fragments() {
     let l = read("yarn-classic", "yarn.lock");
     assert_eq!((l.format, l.version.as_str()), (Format::YarnClassic, "1"));
-    assert_eq!(l.packages.len(), 6);
+    assert_eq!(l.packages.len(), 7);
+    assert_eq!(
+        find(&l, "legacy-widget", "0.3.0").source,
+        Source::Tarball {
+            url: "http://cdn.example.com/legacy-widget-0.3.0.tgz".into()
+        }
+    );
     let frame = find(&l, "@babel/code-frame", "7.24.2");
     assert_eq!(frame.integrity[0].algorithm, HashAlgorithm::Sha512);
     assert!(matches!(

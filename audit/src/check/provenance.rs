@@ -22,6 +22,21 @@ fn is_full_commit(rev: &str) -> bool {
     rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// The source's URL if it is fetched over a scheme without transport security.
+fn insecure_url(source: &Source) -> Option<&str> {
+    let url = match source {
+        Source::Registry { url: Some(u) }
+        | Source::Git { url: u, .. }
+        | Source::Tarball { url: u } => u,
+        _ => return None,
+    };
+    let lower = url.to_ascii_lowercase();
+    ["http://", "git://", "git+http://"]
+        .iter()
+        .any(|s| lower.starts_with(s))
+        .then_some(url.as_str())
+}
+
 pub(super) fn check(p: &Package, policy: &Policy) -> Vec<Finding> {
     let rules = &policy.sources;
     let mut out = Vec::new();
@@ -101,6 +116,13 @@ pub(super) fn check(p: &Package, policy: &Policy) -> Vec<Finding> {
         }
         Source::Bundled | Source::Workspace => false,
     };
+    if let Some(url) = insecure_url(&p.source) {
+        report(
+            Code::InsecureUrl,
+            rules.insecure,
+            format!("fetched without transport security from {url}"),
+        );
+    }
     if downloaded {
         match p.strongest_integrity() {
             None => report(
@@ -150,6 +172,28 @@ mod tests {
             "https://registry.npmjs.org.evil.test/",
             &r
         ));
+    }
+
+    #[test]
+    fn plain_http_and_git_protocol_urls_are_insecure() {
+        let tarball = |u: &str| Source::Tarball { url: u.into() };
+        assert!(insecure_url(&tarball("http://cdn.test/a.tgz")).is_some());
+        assert!(insecure_url(&tarball("HTTP://cdn.test/a.tgz")).is_some());
+        assert!(insecure_url(&tarball("https://cdn.test/a.tgz")).is_none());
+        let git = |u: &str| Source::Git {
+            url: u.into(),
+            rev: None,
+        };
+        assert!(insecure_url(&git("git://github.com/a/b.git")).is_some());
+        assert!(insecure_url(&git("git+http://github.com/a/b.git")).is_some());
+        assert!(insecure_url(&git("git+ssh://git@github.com/a/b.git")).is_none());
+        assert!(
+            insecure_url(&Source::Registry {
+                url: Some("http://registry.test/".into())
+            })
+            .is_some()
+        );
+        assert!(insecure_url(&Source::Registry { url: None }).is_none());
     }
 
     #[test]

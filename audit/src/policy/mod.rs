@@ -135,6 +135,8 @@ pub struct SourcePolicy {
     pub local: Level,
     /// Tarballs from URLs that are not registries.
     pub tarball: Level,
+    /// Sources fetched over plain `http://` or `git://`.
+    pub insecure: Level,
     /// Sources this tool does not recognize.
     pub unrecognized: Level,
     /// Packages patched by the package manager.
