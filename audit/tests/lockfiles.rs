@@ -305,6 +305,13 @@ fn yarn_berry_reads_resolutions_and_checksums() {
 
 #[test]
 fn faulty_yarn_berry_lockfiles_are_refused() {
+    let e = fail("yarn-berry-duplicate-descriptor", "yarn.lock");
+    assert!(matches!(e.kind(), ErrorKind::Conflict { .. }), "{e}");
+    assert!(
+        e.to_string()
+            .contains("left-pad@npm:^1.3.0: conflicting entries"),
+        "{e}"
+    );
     assert!(matches!(
         fail("yarn-berry-alias-bomb", "yarn.lock").kind(),
         ErrorKind::Yaml { .. }

@@ -42,9 +42,20 @@ pub(super) fn parse(ctx: &Context<'_>, text: &str) -> Result<(String, Vec<Packag
         });
     }
     let mut out = Vec::new();
+    let mut descriptors: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
     for (key, entry) in root {
         if key == "__metadata" {
             continue;
+        }
+        // Each descriptor resolves once; a second entry for it would be a second answer.
+        for d in key.split(',').map(str::trim) {
+            if let Some(first) = descriptors.insert(d, key) {
+                return Err(ErrorKind::Conflict {
+                    at: truncate(d),
+                    first: format!("the entry {:?}", truncate(first)),
+                    second: format!("the entry {:?}", truncate(key)),
+                });
+            }
         }
         let e = entry
             .as_map()
