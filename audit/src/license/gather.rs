@@ -39,6 +39,15 @@ fn read_small(path: &Path) -> Option<String> {
     std::fs::read_to_string(path).ok()
 }
 
+/// The longest license text taken from a manifest; longer ones, and ones with control
+/// characters, are ignored (left unknown) rather than carried into reports.
+const MAX_LICENSE_BYTES: usize = 4096;
+
+fn acceptable(license: String) -> Option<String> {
+    (license.len() <= MAX_LICENSE_BYTES && !license.chars().any(char::is_control))
+        .then_some(license)
+}
+
 /// Fills in `license` for every package that has none, from manifests on disk.
 pub fn fill(packages: &mut [Package], sources: &ManifestSources) {
     let registry = |sub: &str| -> Vec<PathBuf> {
@@ -61,7 +70,8 @@ pub fn fill(packages: &mut [Package], sources: &ManifestSources) {
             Ecosystem::Npm if sources.node_modules => npm_license(p),
             Ecosystem::Npm => None,
             Ecosystem::Cargo => cargo_license(p, &dirs),
-        };
+        }
+        .and_then(acceptable);
     }
 }
 
@@ -231,6 +241,10 @@ mod tests {
             r#"{"version":"9.9.9","license":"MIT"}"#,
         );
         write(
+            &d.join("node_modules/evil/package.json"),
+            r#"{"version":"1.0.0","license":"MIT\u001b[2J"}"#,
+        );
+        write(
             &d.join("node_modules/.pnpm/@s+c@2.0.0/node_modules/@s/c/package.json"),
             r#"{"version":"2.0.0","licenses":[{"type":"MIT"},{"type":"Apache-2.0"}]}"#,
         );
@@ -238,6 +252,7 @@ mod tests {
             npm(d, "a", "1.0.0"),
             npm(d, "b", "1.0.0"),
             npm(d, "@s/c", "2.0.0"),
+            npm(d, "evil", "1.0.0"),
         ];
         fill(
             &mut pkgs,
@@ -249,6 +264,10 @@ mod tests {
         assert_eq!(pkgs[0].license.as_deref(), Some("MIT"));
         assert_eq!(pkgs[1].license, None);
         assert_eq!(pkgs[2].license.as_deref(), Some("(MIT) AND (Apache-2.0)"));
+        assert_eq!(
+            pkgs[3].license, None,
+            "control characters are not carried into reports"
+        );
     }
 
     #[test]

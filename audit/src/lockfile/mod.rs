@@ -287,17 +287,29 @@ fn bounded(message: &str) -> String {
     out.join("\n")
 }
 
-/// Shortens a string from the input for use in an error message.
+/// Shortens a string from the input for use in an error message, and escapes its control
+/// characters so that a hostile lockfile cannot drive the terminal that shows the error.
 fn truncate(s: &str) -> String {
     const MAX: usize = 80;
-    if s.len() <= MAX {
-        return s.to_owned();
-    }
-    let mut end = MAX;
+    let mut end = s.len().min(MAX);
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}...", &s[..end])
+    let mut out: String = s[..end]
+        .chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect();
+    if end < s.len() {
+        out.push_str("...");
+    }
+    out
 }
 
 #[cfg(test)]
@@ -329,9 +341,10 @@ mod tests {
     }
 
     #[test]
-    fn truncate_keeps_char_boundaries() {
+    fn truncate_keeps_char_boundaries_and_escapes_controls() {
         let s = "é".repeat(100);
         assert!(truncate(&s).ends_with("..."));
         assert_eq!(truncate("short"), "short");
+        assert_eq!(truncate("a\u{1b}[2J"), "a\\u{1b}[2J");
     }
 }
