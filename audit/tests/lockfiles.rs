@@ -368,6 +368,12 @@ fn pnpm_v9_derives_dev_only_packages_from_the_importers() {
 
 #[test]
 fn faulty_pnpm_lockfiles_are_refused() {
+    let e = fail("pnpm-snapshot-without-package", "pnpm-lock.yaml");
+    assert!(
+        e.to_string()
+            .contains("left-pad@1.3.0: expected a \"packages\" entry"),
+        "{e}"
+    );
     assert!(matches!(
         fail("pnpm-duplicate-key", "pnpm-lock.yaml").kind(),
         ErrorKind::Conflict { .. }

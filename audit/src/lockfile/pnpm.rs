@@ -237,8 +237,19 @@ fn mark_v9_dev_and_optional(root: &Map, packages: &mut [Package]) -> Result<(), 
         }
     }
     let prod: BTreeSet<&str> = reached.iter().map(|k| strip_peers(k, 9)).collect();
+    let known: BTreeSet<&str> = packages
+        .iter()
+        .filter_map(|p| p.location.as_deref())
+        .collect();
     let mut optional = BTreeSet::new();
     for (key, snapshot) in snapshots {
+        if !known.contains(strip_peers(key, 9)) {
+            return Err(malformed(
+                key,
+                "a \"packages\" entry for every snapshot",
+                "none",
+            ));
+        }
         if flag(map(snapshot, key)?, "optional", key)? {
             optional.insert(strip_peers(key, 9));
         }
