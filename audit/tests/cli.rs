@@ -67,6 +67,50 @@ fn has(report: &Value, severity: &str, code: &str, name: &str) -> bool {
 const NPM_V3: &str = "npm-v3/package-lock.json";
 const POLICY: &str = "policies/npm-app.toml";
 
+/// Runs `sigil-audit check` in `dir` (so that paths in the output are relative) and compares
+/// the whole human output with a snapshot in `tests/snapshots/`.
+fn assert_snapshot(dir: &str, args: &[&str], snapshot: &str, exit: i32) {
+    let o = Command::new(BIN)
+        .current_dir(fixture(dir))
+        .args(["check", "--no-manifests"])
+        .args(args)
+        .output()
+        .expect("run sigil-audit");
+    assert_eq!(code(&o), exit, "{}", stderr(&o));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(snapshot);
+    let expected = std::fs::read_to_string(&path).expect("read snapshot");
+    assert_eq!(
+        stdout(&o),
+        expected,
+        "output differs from {}",
+        path.display()
+    );
+}
+
+#[test]
+fn human_output_matches_its_snapshots() {
+    assert_snapshot(
+        "npm-v3",
+        &["--date", "2026-11-25", "package-lock.json"],
+        "npm-v3-builtin-policy.txt",
+        1,
+    );
+    assert_snapshot(
+        "",
+        &[
+            "--date",
+            "2027-01-01",
+            "--policy",
+            "policies/npm-app.toml",
+            "npm-v3/package-lock.json",
+        ],
+        "npm-v3-expired-exception.txt",
+        1,
+    );
+}
+
 #[test]
 fn a_policy_with_reviewed_exceptions_passes_with_exit_0() {
     let npm = fixture(NPM_V3);
