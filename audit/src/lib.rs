@@ -17,9 +17,10 @@
 //!
 //! What it deliberately does not do: run a package manager, resolve dependency ranges, reach
 //! the network, look up vulnerabilities, or scan source files for license texts. Lockfiles that
-//! do not record something (the registry in yarn berry and pnpm, dev-only status in Cargo.lock
-//! and yarn.lock, install scripts in yarn.lock) leave it unknown rather than guessed. Nothing
-//! here prints or exits: the `sigil-audit` binary does that.
+//! do not record something (the registry in yarn berry and pnpm, dev-only status in Cargo.lock,
+//! install scripts in yarn.lock) leave it unknown rather than guessed; for yarn, dev-only status
+//! is derived from the project's `package.json` beside the lockfile (single-package projects
+//! only). Nothing here prints or exits: the `sigil-audit` binary does that.
 //!
 //! ```no_run
 //! use sigil_audit::{Auditor, OutputFormat, policy::{Date, Policy}};

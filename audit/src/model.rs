@@ -147,7 +147,8 @@ pub struct Package {
     pub source: Source,
     /// The digests the lockfile pins, strongest first.
     pub integrity: Vec<Integrity>,
-    /// Needed only for development (npm `dev`; pnpm dev-only; never known for Cargo and yarn).
+    /// Needed only for development (npm `dev`; pnpm dev-only; for yarn, derived from the
+    /// project's `package.json`; never known for Cargo).
     pub dev: bool,
     /// Optional (npm `optional`/`devOptional`, pnpm `optional`).
     pub optional: bool,

@@ -242,6 +242,25 @@ fn exclude_dev_leaves_dev_only_packages_out() {
     ]));
     assert!(!codes(&without).iter().any(|(_, _, n)| n == "typescript"));
     assert_eq!(without["exclude_dev"], true);
+
+    // yarn: dev-only status comes from the package.json beside the lockfile.
+    let yarn = fixture("yarn-classic/yarn.lock");
+    let without = json(&check(&[
+        "--date",
+        "2026-11-25",
+        "--format",
+        "json",
+        "--exclude-dev",
+        "--policy",
+        strict.to_str().unwrap(),
+        yarn.to_str().unwrap(),
+    ]));
+    assert!(
+        !codes(&without)
+            .iter()
+            .any(|(_, _, n)| n.starts_with("@babel/"))
+    );
+    assert!(has(&without, "error", "registry-not-allowed", "left-pad"));
 }
 
 #[test]

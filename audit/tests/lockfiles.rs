@@ -256,6 +256,37 @@ fn yarn_classic_reads_entries_aliases_and_sha1_fragments() {
 }
 
 #[test]
+fn yarn_dev_only_packages_come_from_the_project_manifest() {
+    // package.json beside the lockfile: @babel/code-frame is a devDependency; it pulls in
+    // @babel/highlight and picocolors, which nothing in production needs.
+    let classic = read("yarn-classic", "yarn.lock");
+    for (name, version, dev) in [
+        ("@babel/code-frame", "7.24.2", true),
+        ("@babel/highlight", "7.24.2", true),
+        ("picocolors", "1.0.0", true),
+        ("left-pad", "1.3.0", false),
+        ("utils-real", "1.2.0", false),
+        ("my-fork", "1.0.0", false),
+    ] {
+        assert_eq!(find(&classic, name, version).dev, dev, "{name}");
+    }
+    // Berry: the project entry names the patched TypeScript, which needs the original.
+    let berry = read("yarn-berry", "yarn.lock");
+    assert!(
+        berry
+            .packages
+            .iter()
+            .filter(|p| p.name == "typescript")
+            .all(|p| p.dev)
+    );
+    assert!(!find(&berry, "left-pad", "1.3.0").dev);
+    // Without the project manifest (bytes only), nothing is marked.
+    let bytes = std::fs::read(fixture("yarn-classic", "yarn.lock")).unwrap();
+    let bare = lockfile::parse(Path::new("yarn.lock"), &bytes, &Limits::default()).unwrap();
+    assert!(bare.packages.iter().all(|p| !p.dev));
+}
+
+#[test]
 fn faulty_yarn_classic_lockfiles_are_refused() {
     let e = fail("yarn-classic-duplicate-entry", "yarn.lock");
     assert!(matches!(e.kind(), ErrorKind::Conflict { .. }), "{e}");
@@ -281,7 +312,7 @@ fn faulty_yarn_classic_lockfiles_are_refused() {
 fn yarn_berry_reads_resolutions_and_checksums() {
     let l = read("yarn-berry", "yarn.lock");
     assert_eq!((l.format, l.version.as_str()), (Format::YarnBerry, "8"));
-    assert_eq!(l.packages.len(), 5);
+    assert_eq!(l.packages.len(), 6);
     assert_eq!(
         find(&l, "desktop-app", "0.0.0-use.local").source,
         Source::Workspace
@@ -297,9 +328,16 @@ fn yarn_berry_reads_resolutions_and_checksums() {
         &find(&l, "my-fork", "1.0.0").source,
         Source::Git { rev: Some(r), .. } if r.len() == 40
     ));
+    // TypeScript twice: as published, and as yarn patches it.
+    let sources: Vec<&Source> = l
+        .packages
+        .iter()
+        .filter(|p| p.name == "typescript")
+        .map(|p| &p.source)
+        .collect();
     assert!(matches!(
-        find(&l, "typescript", "5.4.5").source,
-        Source::Patch { .. }
+        sources[..],
+        [Source::Registry { url: None }, Source::Patch { .. }]
     ));
 }
 

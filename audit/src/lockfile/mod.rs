@@ -6,6 +6,7 @@
 //! ends in a [`LockfileError`] that names the file and what was wrong.
 
 mod cargo;
+mod dev;
 mod error;
 mod integrity;
 mod npm;
@@ -122,7 +123,15 @@ pub fn read(path: &Path, limits: &Limits) -> Result<Lockfile, LockfileError> {
     file.take(limits.max_file_bytes.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| err(ErrorKind::Io(e)))?;
-    let mut lockfile = parse(path, &bytes, limits)?;
+    let (mut lockfile, graph) = parse_with_graph(path, &bytes, limits)?;
+    if let Some(graph) = graph {
+        // yarn lockfiles do not say which packages only development needs; the project's
+        // package.json beside them does.
+        let manifest = path.with_file_name("package.json");
+        if let Some(roots) = dev::project_roots(&manifest, limits.max_file_bytes) {
+            dev::mark(&mut lockfile.packages, &graph, &roots, lockfile.format);
+        }
+    }
     if lockfile.format == Format::Cargo {
         // Cargo.lock lists workspace members and outside path dependencies alike without a
         // source; the workspace manifest beside it tells them apart.
@@ -142,6 +151,27 @@ pub fn read(path: &Path, limits: &Limits) -> Result<Lockfile, LockfileError> {
 /// # Errors
 /// When the bytes are too many, not UTF-8, not a known lockfile, or malformed.
 pub fn parse(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Lockfile, LockfileError> {
+    parse_with_graph(path, bytes, limits).map(|(lockfile, _)| lockfile)
+}
+
+/// Dependency edges a reader kept, for deriving dev-only status where the lockfile does not
+/// record it (yarn).
+#[derive(Debug, Default)]
+struct Graph {
+    /// The package (by index) each descriptor (`name@range`) resolves to.
+    resolves: std::collections::BTreeMap<String, usize>,
+    /// Each package's dependency descriptors, by package index.
+    edges: Vec<Vec<String>>,
+    /// The project's own entry (yarn berry's `name@workspace:.`), whose dependency list names
+    /// the exact descriptors (patches included) the project's manifest resolves to.
+    workspace_root: Option<usize>,
+}
+
+fn parse_with_graph(
+    path: &Path,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<(Lockfile, Option<Graph>), LockfileError> {
     let err = |kind| LockfileError::new(path, kind);
     let len = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
     if len > limits.max_file_bytes {
@@ -159,12 +189,14 @@ pub fn parse(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Lockfile, Loc
         })
     })?;
     let ctx = Context { path, limits };
-    let (version, packages) = match format {
-        Format::Cargo => cargo::parse(&ctx, text),
-        Format::Npm => npm::parse(&ctx, text),
-        Format::YarnClassic => yarn_classic::parse(&ctx, text),
-        Format::YarnBerry => yarn_berry::parse(&ctx, text),
-        Format::Pnpm => pnpm::parse(&ctx, text),
+    let without_graph = |(v, p)| (v, p, None);
+    let with_graph = |(v, p, g)| (v, p, Some(g));
+    let (version, packages, graph) = match format {
+        Format::Cargo => cargo::parse(&ctx, text).map(without_graph),
+        Format::Npm => npm::parse(&ctx, text).map(without_graph),
+        Format::YarnClassic => yarn_classic::parse(&ctx, text).map(with_graph),
+        Format::YarnBerry => yarn_berry::parse(&ctx, text).map(with_graph),
+        Format::Pnpm => pnpm::parse(&ctx, text).map(without_graph),
     }
     .map_err(err)?;
     if packages.len() > limits.max_packages {
@@ -176,13 +208,14 @@ pub fn parse(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Lockfile, Loc
     for package in &packages {
         check_fields(package, limits).map_err(err)?;
     }
-    Ok(Lockfile {
+    let lockfile = Lockfile {
         path: path.to_path_buf(),
         format,
         version,
         sha256: hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes)),
         packages,
-    })
+    };
+    Ok((lockfile, graph))
 }
 
 /// What every reader is given besides the text.

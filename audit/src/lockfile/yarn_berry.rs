@@ -7,7 +7,7 @@
 use super::integrity::parse_berry_checksum;
 use super::source::split_name_at;
 use super::yaml::{self, Node};
-use super::{Context, ErrorKind, truncate};
+use super::{Context, ErrorKind, Graph, truncate};
 use crate::model::{Ecosystem, Package, Source};
 
 /// Whether a `yarn.lock` is berry's YAML rather than yarn 1's text format.
@@ -23,7 +23,23 @@ fn malformed(at: &str, expected: &'static str, found: &str) -> ErrorKind {
     }
 }
 
-pub(super) fn parse(ctx: &Context<'_>, text: &str) -> Result<(String, Vec<Package>), ErrorKind> {
+/// The descriptor yarn berry writes for a dependency: `name@range`, with the `npm:` protocol
+/// made explicit (`left-pad: ^1.3.0` is `left-pad@npm:^1.3.0`).
+pub(super) fn descriptor(name: &str, range: &str) -> String {
+    let has_protocol = range.split_once(':').is_some_and(|(p, _)| {
+        !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '+')
+    });
+    if has_protocol {
+        format!("{name}@{range}")
+    } else {
+        format!("{name}@npm:{range}")
+    }
+}
+
+pub(super) fn parse(
+    ctx: &Context<'_>,
+    text: &str,
+) -> Result<(String, Vec<Package>, Graph), ErrorKind> {
     let doc = yaml::load(text, ctx.limits.max_depth)?;
     let root = doc
         .as_map()
@@ -42,6 +58,7 @@ pub(super) fn parse(ctx: &Context<'_>, text: &str) -> Result<(String, Vec<Packag
         });
     }
     let mut out = Vec::new();
+    let mut graph = Graph::default();
     let mut descriptors: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
     for (key, entry) in root {
         if key == "__metadata" {
@@ -49,6 +66,7 @@ pub(super) fn parse(ctx: &Context<'_>, text: &str) -> Result<(String, Vec<Packag
         }
         // Each descriptor resolves once; a second entry for it would be a second answer.
         for d in key.split(',').map(str::trim) {
+            graph.resolves.insert(d.to_owned(), out.len());
             if let Some(first) = descriptors.insert(d, key) {
                 return Err(ErrorKind::Conflict {
                     at: truncate(d),
@@ -72,8 +90,8 @@ pub(super) fn parse(ctx: &Context<'_>, text: &str) -> Result<(String, Vec<Packag
         let version = field("version")?.ok_or_else(|| malformed(key, "a \"version\"", "none"))?;
         let (name, reference) = split_name_at(resolution)
             .ok_or_else(|| malformed(key, "a resolution NAME@PROTOCOL:REFERENCE", resolution))?;
-        let descriptor = key.split(',').next().unwrap_or(key).trim();
-        let declared = split_name_at(descriptor).map_or(descriptor, |(n, _)| n);
+        let first = key.split(',').next().unwrap_or(key).trim();
+        let declared = split_name_at(first).map_or(first, |(n, _)| n);
         let mut p = ctx.package(
             Ecosystem::Npm,
             name,
@@ -86,9 +104,40 @@ pub(super) fn parse(ctx: &Context<'_>, text: &str) -> Result<(String, Vec<Packag
         if let Some(sum) = field("checksum")? {
             p.integrity.push(parse_berry_checksum(key, sum)?);
         }
+        // Berry lists optional dependencies under `dependencies` too (with `dependenciesMeta`).
+        // A patched package also needs the package it patches.
+        let mut edges: Vec<String> = patched_descriptor(first).into_iter().collect();
+        if let Some(deps) = e.get("dependencies") {
+            let deps = deps
+                .as_map()
+                .ok_or_else(|| malformed(key, "a \"dependencies\" mapping", deps.describe()))?;
+            for (dep, range) in deps {
+                if let Some(range) = range.as_str() {
+                    edges.push(descriptor(dep, range));
+                }
+            }
+        }
+        graph.edges.push(edges);
+        if reference == "workspace:." {
+            graph.workspace_root = Some(out.len());
+        }
         out.push(p);
     }
-    Ok((version.to_owned(), out))
+    Ok((version.to_owned(), out, graph))
+}
+
+/// The descriptor a `patch:` descriptor patches: `a@patch:a@npm%3A^1#...` patches `a@npm:^1`.
+fn patched_descriptor(descriptor: &str) -> Option<String> {
+    let (_, range) = split_name_at(descriptor)?;
+    let inner = range.strip_prefix("patch:")?;
+    let inner = inner.split('#').next().unwrap_or(inner);
+    Some(
+        inner
+            .replace("%3A", ":")
+            .replace("%40", "@")
+            .replace("%23", "#")
+            .replace("%25", "%"),
+    )
 }
 
 fn classify(resolution: &str, reference: &str) -> Source {
@@ -125,6 +174,25 @@ fn classify(resolution: &str, reference: &str) -> Source {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn patches_point_at_the_descriptor_they_patch() {
+        assert_eq!(
+            patched_descriptor(
+                "typescript@patch:typescript@npm%3A^5.4.0#optional!builtin<compat/typescript>"
+            ),
+            Some("typescript@npm:^5.4.0".to_owned())
+        );
+        assert_eq!(patched_descriptor("a@npm:^1"), None);
+    }
+
+    #[test]
+    fn descriptors_make_the_npm_protocol_explicit() {
+        assert_eq!(descriptor("a", "^1.0.0"), "a@npm:^1.0.0");
+        assert_eq!(descriptor("a", "npm:^1.0.0"), "a@npm:^1.0.0");
+        assert_eq!(descriptor("a", "workspace:^"), "a@workspace:^");
+        assert_eq!(descriptor("a", ">=1 <2"), "a@npm:>=1 <2");
+    }
 
     #[test]
     fn resolutions_map_to_sources() {

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use super::integrity::{parse_hex, parse_sri};
 use super::source::{classify_resolved, split_name_at};
-use super::{Context, ErrorKind, truncate};
+use super::{Context, ErrorKind, Graph, truncate};
 use crate::model::{Ecosystem, HashAlgorithm, Package, Source};
 
 fn syntax(line: usize, expected: &'static str, found: &str) -> ErrorKind {
@@ -83,12 +83,21 @@ struct Entry {
     line: usize,
     specifiers: Vec<String>,
     fields: BTreeMap<String, String>,
+    /// `name@range` of each entry in its `dependencies` and `optionalDependencies` blocks.
+    dependencies: Vec<String>,
 }
 
-pub(super) fn parse(ctx: &Context<'_>, text: &str) -> Result<(String, Vec<Package>), ErrorKind> {
+/// Which blocks hold dependencies that get installed.
+const INSTALLED_BLOCKS: [&str; 2] = ["dependencies", "optionalDependencies"];
+
+pub(super) fn parse(
+    ctx: &Context<'_>,
+    text: &str,
+) -> Result<(String, Vec<Package>, Graph), ErrorKind> {
     let mut entries: Vec<Entry> = Vec::new();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let mut in_block = false;
+    let mut installed_block = false;
     for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
         let line = raw.trim_end();
@@ -115,7 +124,7 @@ pub(super) fn parse(ctx: &Context<'_>, text: &str) -> Result<(String, Vec<Packag
                 entries.push(Entry {
                     line: n,
                     specifiers: specs,
-                    fields: BTreeMap::new(),
+                    ..Entry::default()
                 });
                 in_block = false;
             }
@@ -128,6 +137,7 @@ pub(super) fn parse(ctx: &Context<'_>, text: &str) -> Result<(String, Vec<Packag
                     if !in_block {
                         return Err(syntax(n, "a field or a block name", content));
                     }
+                    installed_block = INSTALLED_BLOCKS.contains(&block);
                     continue;
                 }
                 in_block = false;
@@ -140,12 +150,16 @@ pub(super) fn parse(ctx: &Context<'_>, text: &str) -> Result<(String, Vec<Packag
                 }
             }
             4 if in_block => {
-                // A dependency range inside a block: only its syntax matters here.
                 let (key, rest) = content
                     .split_once(' ')
                     .ok_or_else(|| syntax(n, "a dependency `name range`", content))?;
-                value(n, key)?;
-                value(n, rest)?;
+                let (name, range) = (value(n, key)?, value(n, rest)?);
+                if installed_block {
+                    // `in_block` is only set after an entry header, so there is an entry.
+                    if let Some(entry) = entries.last_mut() {
+                        entry.dependencies.push(format!("{name}@{range}"));
+                    }
+                }
             }
             _ => return Err(syntax(n, "an indent of 0, 2 or 4 spaces", line)),
         }
@@ -154,7 +168,14 @@ pub(super) fn parse(ctx: &Context<'_>, text: &str) -> Result<(String, Vec<Packag
         .iter()
         .map(|e| package(ctx, e))
         .collect::<Result<_, _>>()?;
-    Ok(("1".to_owned(), packages))
+    let mut graph = Graph::default();
+    for (i, e) in entries.into_iter().enumerate() {
+        for s in e.specifiers {
+            graph.resolves.insert(s, i);
+        }
+        graph.edges.push(e.dependencies);
+    }
+    Ok(("1".to_owned(), packages, graph))
 }
 
 fn package(ctx: &Context<'_>, e: &Entry) -> Result<Package, ErrorKind> {
