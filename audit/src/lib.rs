@@ -13,7 +13,9 @@
 //! - reports [`findings::Finding`]s with stable codes (documented in
 //!   `docs/src/reference/audit-codes.md`) as a human summary, JSON, SARIF 2.1.0, and
 //!   CycloneDX 1.6 and SPDX 2.3 SBOMs ([`report`]), with a [`Summary`] (lockfile and policy
-//!   SHA-256 digests, finding counts) for the custody log.
+//!   SHA-256 digests, finding counts) for the custody log;
+//! - records each audit as a signed `dependency-audit` statement in a chain-of-custody log
+//!   ([`custody`]), and reads such logs for the security team: verify, show, prove, trace.
 //!
 //! What it deliberately does not do: run a package manager, resolve dependency ranges, reach
 //! the network, look up vulnerabilities, or scan source files for license texts. Lockfiles that
@@ -36,6 +38,7 @@
 
 mod audit;
 pub mod check;
+pub mod custody;
 pub mod findings;
 pub mod license;
 pub mod lockfile;

@@ -13,6 +13,10 @@ use sigil_audit::license::gather::ManifestSources;
 use sigil_audit::lockfile::LockfileError;
 use sigil_audit::policy::{Date, Policy, PolicyError};
 use sigil_audit::{Auditor, OutputFormat};
+use sigil_custody::SystemClock;
+use sigil_keys::{KeySource, LocalSigner, PasswordSource};
+
+mod log_cmd;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -29,6 +33,9 @@ struct Cli {
 enum Command {
     /// Audit lockfiles against a policy. Exit code 0: passed; 1: policy failed; 2: could not run.
     Check(CheckArgs),
+    /// Read a chain-of-custody log: verify, show, prove, trace.
+    #[command(subcommand)]
+    Log(log_cmd::LogCommand),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -67,6 +74,18 @@ struct CheckArgs {
     /// Do not read licenses from manifests on disk; use only what lockfiles carry.
     #[arg(long)]
     no_manifests: bool,
+    /// Record the audit as a signed statement in the custody log in DIR (created if missing).
+    #[arg(long, value_name = "DIR", requires = "log_key_source")]
+    log: Option<PathBuf>,
+    /// The key that signs the log entry (minisign or PEM PKCS#8 key file).
+    #[arg(long, value_name = "FILE", group = "log_key_source")]
+    log_key: Option<PathBuf>,
+    /// Read the log entry's signing key from this environment variable.
+    #[arg(long, value_name = "VAR", group = "log_key_source")]
+    log_key_env: Option<String>,
+    /// The log key's password is in this environment variable.
+    #[arg(long, value_name = "VAR")]
+    log_password_env: Option<String>,
     /// The lockfiles: Cargo.lock, package-lock.json, npm-shrinkwrap.json, yarn.lock,
     /// pnpm-lock.yaml.
     #[arg(required = true, value_name = "LOCKFILE")]
@@ -90,6 +109,16 @@ enum CliError {
     },
     #[error("the system clock is before 1970; pass --date")]
     Clock,
+    #[error("--log needs the key that signs the entry: --log-key FILE or --log-key-env VAR")]
+    LogKeyMissing,
+    #[error(transparent)]
+    LogKey(#[from] sigil_keys::LoadKeyError),
+    #[error("custody log: {0}")]
+    Store(#[from] sigil_custody::store::StoreError),
+    #[error("custody log: {0}")]
+    Entry(#[from] sigil_audit::custody::AuditEntryError),
+    #[error(transparent)]
+    Log(#[from] log_cmd::LogError),
 }
 
 fn main() -> ExitCode {
@@ -123,7 +152,13 @@ fn default_cargo_home() -> Option<PathBuf> {
 }
 
 fn run(cli: Cli) -> Result<bool, CliError> {
-    let Command::Check(args) = cli.command;
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Log(command) => Ok(log_cmd::run(command)?),
+    }
+}
+
+fn check(args: CheckArgs) -> Result<bool, CliError> {
     let policy = match &args.policy {
         Some(path) => Policy::load(path)?,
         None => Policy::builtin(),
@@ -153,6 +188,31 @@ fn run(cli: Cli) -> Result<bool, CliError> {
         Format::Spdx => OutputFormat::Spdx,
     };
     let text = report.render(format)?;
+    if let Some(dir) = &args.log {
+        let source = match (&args.log_key, &args.log_key_env) {
+            (Some(path), _) => KeySource::File(path.clone()),
+            (None, Some(var)) => KeySource::Env(var.clone()),
+            (None, None) => return Err(CliError::LogKeyMissing),
+        };
+        let password = match &args.log_password_env {
+            Some(var) => PasswordSource::Env(var.clone()),
+            None => PasswordSource::None,
+        };
+        let signer = LocalSigner::load(source, &password)?;
+        let mut log = sigil_audit::custody::open_log(dir)?;
+        let appended = sigil_audit::custody::record_audit(
+            &mut log,
+            &signer,
+            &report.summary(),
+            args.policy.as_deref(),
+            &SystemClock,
+        )?;
+        eprintln!(
+            "sigil-audit: recorded as entry {} of the custody log in {}",
+            appended.index,
+            dir.display()
+        );
+    }
     match &args.output {
         Some(path) => {
             write_atomically(path, text.as_bytes()).map_err(|source| CliError::Write {
