@@ -22,6 +22,7 @@
 //! hashing algorithms other than sha256 and sha512 (metadata listing only others is refused).
 //! Nothing here prints, prompts or exits.
 
+pub mod client;
 pub mod download;
 pub mod install;
 pub mod release;
