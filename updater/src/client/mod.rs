@@ -7,6 +7,7 @@
 //! must also hold, separate from every TUF key), and the [`Installer`] (atomic swap, health
 //! deadline, rollback).
 
+pub mod config;
 mod receipts;
 
 use std::collections::BTreeSet;
@@ -50,7 +51,7 @@ pub enum ClientError {
     Download {
         target: String,
         #[source]
-        source: DownloadError,
+        source: Box<DownloadError>,
     },
     #[error(transparent)]
     Install(#[from] InstallError),
@@ -302,7 +303,7 @@ impl Client {
             .run(source)
             .map_err(|source| ClientError::Download {
                 target: target.clone(),
-                source,
+                source: Box::new(source),
             })?;
         let file = File::open(&downloaded).map_err(|source| ClientError::Io {
             path: downloaded.clone(),
