@@ -109,7 +109,14 @@ fn main() -> Result<(), Box<dyn Error>> {
         generated.index
     );
     let signed = sign_file(&signer, &artifact, &comments)?;
-    let recorded = custody::record_signature(&mut log, &signer, &name(&artifact), &signed, &clock)?;
+    let recorded = custody::record_signature(
+        &mut log,
+        &signer,
+        &signer,
+        &name(&artifact),
+        &signed,
+        &clock,
+    )?;
     println!(
         "   entry {}: artifact-signature of {}",
         recorded.index,
