@@ -11,7 +11,7 @@
 //! repository (specification 1.0.x, consistent snapshots) with the metadata model of
 //! `sigil-updater`, and checks every publication with that crate's client.
 //!
-//! Not here yet: release manifests for other updaters, delegated targets roles, and key rotation.
+//! Not here yet: release manifests for other updaters, and delegated targets roles.
 
 pub mod custody;
 pub mod keygen;

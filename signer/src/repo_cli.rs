@@ -10,6 +10,7 @@ use sigil_signer::repo::Repository;
 use sigil_signer::repo::init::InitRequest;
 use sigil_signer::repo::keyring::KeyRing;
 use sigil_signer::repo::policy::{ExpiryPolicy, Thresholds, parse_role};
+use sigil_signer::repo::rotate::RotateRequest;
 use sigil_signer::repo::status::RoleStatus;
 use sigil_signer::repo::targets::{AddRequest, ReleaseInfo, remove_targets};
 use sigil_updater::tuf::metadata::RoleType;
@@ -33,6 +34,8 @@ pub(crate) enum RepoCommand {
     Refresh(RefreshArgs),
     /// Write the repository as a static site and verify it with the updater's client.
     Publish(PublishArgs),
+    /// Replace, add or revoke a role's keys with a new root version.
+    Rotate(RotateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -178,6 +181,35 @@ pub(crate) struct PublishArgs {
     keys: KeyRingArgs,
 }
 
+#[derive(Debug, Args)]
+pub(crate) struct RotateArgs {
+    #[command(flatten)]
+    repo: RepoDir,
+    /// The role whose keys change: root, targets, snapshot or timestamp.
+    #[arg(value_name = "ROLE")]
+    role: String,
+    #[command(flatten)]
+    keys: KeyRingArgs,
+    /// Generate a new key for the role in the key directory.
+    #[arg(long)]
+    generate: bool,
+    /// The key type of a generated key.
+    #[arg(long, value_enum, default_value = "ed25519", requires = "generate")]
+    key_type: KeyType,
+    /// Do not encrypt the generated key: for throwaway repositories only.
+    #[arg(long, requires = "generate", conflicts_with_all = ["password_env", "password_file"])]
+    unencrypted: bool,
+    /// Add this public key (PEM SubjectPublicKeyInfo) to the role.
+    #[arg(long, value_name = "PUB")]
+    add_key: Vec<PathBuf>,
+    /// Remove the key with this TUF key id from the role.
+    #[arg(long, value_name = "KEYID")]
+    revoke: Vec<String>,
+    /// The role's new threshold.
+    #[arg(long, value_name = "N")]
+    threshold: Option<u64>,
+}
+
 pub(crate) fn run(command: RepoCommand) -> Result<(), Failure> {
     match command {
         RepoCommand::Init(args) => init(args),
@@ -187,6 +219,7 @@ pub(crate) fn run(command: RepoCommand) -> Result<(), Failure> {
         RepoCommand::Status(args) => status(args),
         RepoCommand::Refresh(args) => refresh(args),
         RepoCommand::Publish(args) => publish(args),
+        RepoCommand::Rotate(args) => rotate(args),
     }
 }
 
@@ -498,5 +531,96 @@ fn publish(args: PublishArgs) -> Result<(), Failure> {
             ));
         }
     }
+    say(&out)
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("nothing to rotate: give --generate, --add-key, --revoke or --threshold")]
+struct NothingToRotate;
+
+fn rotate(args: RotateArgs) -> Result<(), Failure> {
+    let role = parse_role(&args.role)?;
+    if !args.generate
+        && args.add_key.is_empty()
+        && args.revoke.is_empty()
+        && args.threshold.is_none()
+    {
+        return Err(NothingToRotate.into());
+    }
+    let mut repository = Repository::open(&args.repo.dir).map_err(repo_error)?;
+    let dir = keys_dir(&args.repo.dir, args.keys.keys_dir.as_ref());
+    let mut request = RotateRequest::new(role);
+    if args.generate {
+        let password = if args.unencrypted {
+            None
+        } else if args.keys.password.password_env.is_some()
+            || args.keys.password.password_file.is_some()
+        {
+            Some(password_source(&args.keys.password).password()?)
+        } else {
+            Some(prompt_new_password()?)
+        };
+        let scheme = match args.key_type {
+            KeyType::Ed25519 => Scheme::Ed25519,
+            KeyType::Ecdsa => Scheme::EcdsaP256Sha256,
+        };
+        request = request.generate(&dir, scheme, password);
+    }
+    for path in &args.add_key {
+        let text = sigil_keys::keyfile::read_public_file(path, 64 * 1024)?;
+        let key = sigil_keys::PublicKey::from_spki_pem(&text).map_err(|source| {
+            repo_error(sigil_signer::repo::RepoError::PublicKeyFile {
+                path: path.clone(),
+                source,
+            })
+        })?;
+        request = request.add_key(key);
+    }
+    for keyid in &args.revoke {
+        request = request.revoke(sigil_keys::KeyId::new(keyid.clone()));
+    }
+    if let Some(threshold) = args.threshold {
+        request = request.threshold(threshold);
+    }
+    let rotated = request
+        .apply(
+            &mut repository,
+            &keyring(&args.repo.dir, &args.keys),
+            &SystemClock,
+        )
+        .map_err(repo_error)?;
+    let mut out = String::new();
+    for key in &rotated.generated {
+        out.push_str(&format!(
+            "generated {role} key {}: {}\n",
+            key.key_id,
+            key.secret_path.display()
+        ));
+    }
+    for keyid in &rotated.added {
+        if !rotated.generated.iter().any(|key| &key.key_id == keyid) {
+            out.push_str(&format!("added {role} key {keyid}\n"));
+        }
+    }
+    for keyid in &rotated.revoked {
+        out.push_str(&format!("revoked {role} key {keyid}\n"));
+    }
+    let keyids: Vec<&str> = rotated.keyids.iter().map(|id| id.as_str()).collect();
+    out.push_str(&format!(
+        "root version {}: {role} keys {} (threshold {})\n",
+        rotated.root_version,
+        keyids.join(", "),
+        rotated.threshold
+    ));
+    let mut roles = vec![RoleType::Root];
+    match role {
+        RoleType::Root => {}
+        RoleType::Targets => {
+            roles.extend([RoleType::Targets, RoleType::Snapshot, RoleType::Timestamp])
+        }
+        RoleType::Snapshot => roles.extend([RoleType::Snapshot, RoleType::Timestamp]),
+        RoleType::Timestamp => roles.push(RoleType::Timestamp),
+    }
+    out.push_str(&role_lines(&repository, &roles));
     say(&out)
 }

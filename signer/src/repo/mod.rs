@@ -16,6 +16,7 @@ pub mod keyring;
 pub mod policy;
 pub mod publish;
 pub mod refresh;
+pub mod rotate;
 pub mod status;
 pub mod targets;
 
@@ -101,6 +102,14 @@ pub enum RepoError {
     },
     #[error("{role} is due to be re-signed but {dir} holds none of its keys")]
     NoSigningKey { role: RoleType, dir: String },
+    #[error("root metadata has no {role} role")]
+    RoleMissing { role: RoleType },
+    #[error("{role}: a threshold of {threshold} cannot be met by {keys} key(s)")]
+    Threshold {
+        role: RoleType,
+        threshold: u64,
+        keys: u64,
+    },
     #[error(transparent)]
     TargetPath(#[from] TargetPathError),
     #[error("target {name:?} is already in the repository: remove it first to replace it")]
@@ -376,6 +385,13 @@ impl Repository {
             RoleType::Snapshot => self.snapshot = self.write_role(role, &bytes)?,
             RoleType::Timestamp => self.timestamp = self.write_role(role, &bytes)?,
         }
+        Ok(())
+    }
+
+    /// Adds a new root version, which must follow the current one.
+    pub(crate) fn push_root(&mut self, bytes: &[u8]) -> Result<(), RepoError> {
+        let root: Metadata<Root> = self.write_role(RoleType::Root, bytes)?;
+        self.roots.push(root);
         Ok(())
     }
 
