@@ -1,6 +1,7 @@
 //! `sigil-signer`: the release pipeline's command-line tool.
 //!
-//! Exit codes: 0 success, 1 a signature failed verification, 2 usage or operational error.
+//! Exit codes: 0 success, 1 a signature or repository failed verification or a policy check,
+//! 2 usage or operational error.
 
 // The binary is where output and exit codes belong.
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
@@ -18,6 +19,8 @@ use sigil_signer::custody;
 use sigil_signer::keygen::KeygenRequest;
 use sigil_signer::sign::{Comments, sign_file};
 use sigil_signer::verify::{parse_public_key, read_public_key, verify_file};
+
+mod repo_cli;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,6 +41,9 @@ enum Command {
     Sign(SignArgs),
     /// Verify a file against its minisign signature.
     Verify(VerifyArgs),
+    /// Create, edit, sign and publish a TUF repository.
+    #[command(subcommand)]
+    Repo(repo_cli::RepoCommand),
 }
 
 #[derive(Debug, Args)]
@@ -167,6 +173,7 @@ fn main() -> ExitCode {
         Command::Keygen(args) => keygen(args),
         Command::Sign(args) => sign(args),
         Command::Verify(args) => verify(args),
+        Command::Repo(command) => repo_cli::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
