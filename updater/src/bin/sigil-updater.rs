@@ -6,7 +6,7 @@
 // The binary is where output and exit codes belong.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use std::io::Write as _;
+use std::io::{IsTerminal, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -154,7 +154,10 @@ fn run(cli: &Cli) -> Result<(), CliError> {
                 return Ok(());
             };
             let source = AnySource::new(&config.network_options())?;
-            let verified = client.download(&release, &source, Some(&progress), None)?;
+            // Progress is for a person watching; scripts get the result lines only.
+            let report: Option<&(dyn Fn(&Progress) + Sync)> =
+                std::io::stderr().is_terminal().then_some(&progress);
+            let verified = client.download(&release, &source, report, None)?;
             say(&format!(
                 "verified {} {} (TUF hashes and the release key; {})\n",
                 release.target, release.version, verified.trusted_comment
