@@ -57,8 +57,13 @@ const SAMPLE_LOCKFILE: &str = r#"{
 "#;
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let dir = tempfile::tempdir()?;
-    let work = dir.path();
+    // Kept after the run, so that the repository, the app and the logs can be inspected.
+    let work_dir = std::env::temp_dir().join("sigil-walkthrough");
+    if work_dir.exists() {
+        std::fs::remove_dir_all(&work_dir)?;
+    }
+    std::fs::create_dir_all(&work_dir)?;
+    let work = work_dir.as_path();
     println!("working in {}", work.display());
     let pipeline_log = work.join("pipeline-custody");
     let password = Password::new("walkthrough password".into());
@@ -67,6 +72,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let lockfile = work.join("package-lock.json");
     std::fs::write(&lockfile, SAMPLE_LOCKFILE)?;
     let audit_key = PrivateKey::generate(Scheme::Ed25519)?;
+    std::fs::write(work.join("audit.pub"), audit_key.public_key().to_spki_pem())?;
     let today = Date::today_utc().ok_or("the clock is before 1970")?;
     let report = Auditor::new(Policy::builtin(), today).audit(std::slice::from_ref(&lockfile))?;
     let counts = report.counts();
@@ -287,9 +293,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     step("7. history rewritten after the fact is caught");
-    // Someone with write access to the pipeline log renames a published target in one entry,
-    // keeping the entry's signature.
-    let entries = pipeline_log.join("entries.jsonl");
+    // Someone with write access to a copy of the pipeline log renames a published target in one
+    // entry, keeping the entry's signature.
+    let tampered_log = work.join("pipeline-custody-tampered");
+    std::fs::create_dir_all(&tampered_log)?;
+    for name in ["entries.jsonl", "checkpoint"] {
+        std::fs::copy(pipeline_log.join(name), tampered_log.join(name))?;
+    }
+    let entries = tampered_log.join("entries.jsonl");
     let text = std::fs::read_to_string(&entries)?;
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
     let mut envelope: serde_json::Value = serde_json::from_str(&lines[2])?;
@@ -298,7 +309,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     envelope["payload"] = serde_json::Value::String(BASE64.encode(edited));
     lines[2] = serde_json::to_string(&envelope)?;
     std::fs::write(&entries, lines.join("\n") + "\n")?;
-    let tampered = Log::open_read_only(&pipeline_log, LogOptions::new())?;
+    let tampered = Log::open_read_only(&tampered_log, LogOptions::new())?;
     let report = Verifier::new(&pipeline_keys, &trust).verify(&tampered)?;
     if report.is_ok() {
         fail("an edited log verified");
@@ -309,6 +320,27 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     println!(
         "\ndone: audited, signed, published, updated, rolled back, forgeries refused, and the whole history proven."
+    );
+    println!("\nto inspect:");
+    println!("   TUF repository (working copy)  {}", repo_dir.display());
+    println!("   published site                 {}", site.display());
+    println!(
+        "   the app (current -> version)   {}",
+        app_dir.join("install").display()
+    );
+    println!(
+        "   pipeline custody log           {}",
+        pipeline_log.display()
+    );
+    println!(
+        "   the app's custody receipts     {}",
+        app_dir.join("custody").display()
+    );
+    println!(
+        "   e.g. cargo run -q -p sigil-audit -- log verify --log {} --trusted-key {} --trusted-key {}",
+        pipeline_log.display(),
+        work.join("audit.pub").display(),
+        work.join("release.pub").display()
     );
     Ok(())
 }

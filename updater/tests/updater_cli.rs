@@ -114,6 +114,19 @@ fn check_install_confirm_and_status() {
         "{stderr}"
     );
 
+    let output = Command::new(env!("CARGO_BIN_EXE_sigil-updater"))
+        .arg("--config")
+        .arg(dir.path().join("updater.toml"))
+        .args(["check", "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["current"], "1.0.0");
+    assert_eq!(json["available"]["version"], "1.1.0");
+    assert_eq!(json["available"]["target"], "app-1.1.0.tar.gz");
+    assert_eq!(json["available"]["signed"], true);
+
     let (code, stdout, stderr) = updater(dir.path(), "install");
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(

@@ -34,7 +34,11 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Refresh trusted metadata and say whether an update is available.
-    Check,
+    Check {
+        /// Print the result as JSON: the current version and the chosen release, or null.
+        #[arg(long)]
+        json: bool,
+    },
     /// Download and verify the available update (resuming an interrupted download).
     Download,
     /// Download, verify and install the available update; it must then confirm its health.
@@ -134,10 +138,31 @@ fn run(cli: &Cli) -> Result<(), CliError> {
     let config = Config::load(&cli.config)?;
     let mut client = config.client(&cli.config)?;
     match cli.command {
-        Command::Check => {
+        Command::Check { json } => {
             let check = client.check()?;
             for invalid in &check.invalid {
                 eprintln!("warning: {invalid}");
+            }
+            if json {
+                let release = check.available.as_ref().map(|r| {
+                    serde_json::json!({
+                        "target": r.target,
+                        "version": r.version.to_string(),
+                        "channel": r.channel.as_str(),
+                        "platform": r.platform,
+                        "arch": r.arch,
+                        "rollout_percent": r.rollout_percent,
+                        "minimum_version": r.minimum_version.as_ref().map(ToString::to_string),
+                        "signed": r.signature.is_some(),
+                    })
+                });
+                let value = serde_json::json!({
+                    "current": check.current.to_string(),
+                    "available": release,
+                    "invalid": check.invalid.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                });
+                say(&format!("{value}\n"));
+                return Ok(());
             }
             match check.available {
                 Some(release) => say(&format!(
