@@ -34,7 +34,9 @@ pub(crate) struct LogDir {
 #[derive(Debug, clap::Args)]
 pub(crate) struct Trust {
     /// A key whose entries are trusted: PEM public key or minisign public key file (repeatable).
-    #[arg(long = "trusted-key", value_name = "FILE", required = true)]
+    /// Checkpoints signed by a trusted key (under the name their signature line gives) are
+    /// trusted too.
+    #[arg(long = "trusted-key", value_name = "FILE")]
     keys: Vec<PathBuf>,
     /// The checkpoint origin line to expect.
     #[arg(long, value_name = "ORIGIN")]
@@ -81,10 +83,9 @@ pub(crate) struct TraceArgs {
     log: LogDir,
     #[command(flatten)]
     trust: Trust,
-    /// The artifact's SHA-256, in hex.
+    /// The artifact's SHA-256: `sha256:HEX` or `HEX`.
     #[arg(
-        long,
-        value_name = "HEX",
+        value_name = "DIGEST",
         required_unless_present = "file",
         conflicts_with = "file"
     )]
@@ -126,12 +127,34 @@ fn open(dir: &LogDir) -> Result<Log, LogError> {
     Ok(Log::open_read_only(&dir.dir, LogOptions::new())?)
 }
 
-fn trust(trust: &Trust, log: &Log) -> Result<(KeyRing, CheckpointTrust), LogError> {
+fn trust(
+    trust: &Trust,
+    log: &Log,
+    checkpoint: Option<&str>,
+) -> Result<(KeyRing, CheckpointTrust), LogError> {
     let mut keys = KeyRing::new();
+    let mut trusted = Vec::new();
     for path in &trust.keys {
-        keys.insert(read_trusted_key(path)?);
+        let key = read_trusted_key(path)?;
+        trusted.push(key.clone());
+        keys.insert(key);
     }
+    let stored = log.read_checkpoint()?;
+    let note = checkpoint.or(stored.as_deref()).unwrap_or_default();
     let mut verifiers = Vec::new();
+    // A trusted key signs checkpoints under whatever name its signature line gives: the line's
+    // key hash binds the name to the key, so only a trusted key's signatures can match.
+    for name in note
+        .lines()
+        .filter_map(|line| line.strip_prefix("\u{2014} "))
+        .filter_map(|rest| rest.split(' ').next())
+    {
+        for key in &trusted {
+            if let Ok(verifier) = NoteVerifier::new(name, key.clone()) {
+                verifiers.push(verifier);
+            }
+        }
+    }
     for key in &trust.checkpoint_keys {
         verifiers.push(
             NoteVerifier::parse(key).map_err(|e| LogError::CheckpointKey {
@@ -140,13 +163,10 @@ fn trust(trust: &Trust, log: &Log) -> Result<(KeyRing, CheckpointTrust), LogErro
             })?,
         );
     }
-    // Without an origin, the one the log's checkpoint names is expected.
+    // Without an origin, the one the checkpoint names is expected.
     let origin = match &trust.origin {
         Some(origin) => origin.clone(),
-        None => log
-            .read_checkpoint()?
-            .and_then(|note| note.lines().next().map(str::to_owned))
-            .unwrap_or_default(),
+        None => note.lines().next().unwrap_or_default().to_owned(),
     };
     Ok((keys, CheckpointTrust::new(origin, verifiers)))
 }
@@ -175,8 +195,8 @@ pub(crate) fn run(command: LogCommand) -> Result<bool, LogError> {
 
 fn verify(args: &VerifyArgs) -> Result<bool, LogError> {
     let log = open(&args.log)?;
-    let (keys, trust) = trust(&args.trust, &log)?;
     let checkpoint = args.checkpoint.as_ref().map(read).transpose()?;
+    let (keys, trust) = trust(&args.trust, &log, checkpoint.as_deref())?;
     let previous = match &args.previous {
         Some(path) => {
             let note = read(path)?;
@@ -259,7 +279,7 @@ fn show(args: &ShowArgs) -> Result<(), LogError> {
 
 fn prove(args: &ProveArgs) -> Result<(), LogError> {
     let log = open(&args.log)?;
-    let (keys, trust) = trust(&args.trust, &log)?;
+    let (keys, trust) = trust(&args.trust, &log, None)?;
     let note = log.read_checkpoint()?.ok_or_else(|| LogError::Invalid {
         what: args.log.dir.display().to_string(),
         reason: "the log has no checkpoint to prove against".to_owned(),
@@ -283,12 +303,15 @@ fn prove(args: &ProveArgs) -> Result<(), LogError> {
 
 fn trace_artifact(args: &TraceArgs) -> Result<bool, LogError> {
     let log = open(&args.log)?;
-    let (keys, _) = trust(&args.trust, &log)?;
+    let (keys, _) = trust(&args.trust, &log, None)?;
     let digest = match (&args.digest, &args.file) {
-        (Some(hex), _) => Sha256Digest::from_hex(hex).map_err(|e| LogError::Invalid {
-            what: format!("digest {hex:?}"),
-            reason: e.to_string(),
-        })?,
+        (Some(text), _) => {
+            let hex = text.strip_prefix("sha256:").unwrap_or(text);
+            Sha256Digest::from_hex(hex).map_err(|e| LogError::Invalid {
+                what: format!("digest {text:?}"),
+                reason: e.to_string(),
+            })?
+        }
         (None, Some(path)) => {
             let bytes = std::fs::read(path).map_err(|source| LogError::Read {
                 path: path.display().to_string(),
@@ -303,8 +326,31 @@ fn trace_artifact(args: &TraceArgs) -> Result<bool, LogError> {
             });
         }
     };
-    let history = trace(&log, &digest, &keys)?;
     let mut text = format!("artifact sha256:{}\n", digest.to_hex());
+    if keys.is_empty() {
+        // Without trusted keys the entries are listed, and said to be unchecked.
+        let mut found = false;
+        for item in log.entries_bytes() {
+            let (index, bytes) = item?;
+            let Ok(entry) = sigil_custody::Entry::parse(index, &bytes) else {
+                continue;
+            };
+            if entry.is_about(&digest) {
+                found = true;
+                text.push_str(&format!(
+                    "{index:>6}  {}  {}  signature NOT CHECKED (no --trusted-key)\n",
+                    entry.custody().time,
+                    entry.statement.predicate_type
+                ));
+            }
+        }
+        if !found {
+            text.push_str("no entry is about this artifact\n");
+        }
+        out(&text)?;
+        return Ok(true);
+    }
+    let history = trace(&log, &digest, &keys)?;
     for step in &history.steps {
         text.push_str(&format!(
             "{:>6}  {}  {}  signed by {}\n",

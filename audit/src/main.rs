@@ -86,6 +86,9 @@ struct CheckArgs {
     /// The log key's password is in this environment variable.
     #[arg(long, value_name = "VAR")]
     log_password_env: Option<String>,
+    /// The log's origin, the name its checkpoints carry.
+    #[arg(long, value_name = "NAME", default_value = sigil_custody::DEFAULT_ORIGIN)]
+    log_origin: String,
     /// The lockfiles: Cargo.lock, package-lock.json, npm-shrinkwrap.json, yarn.lock,
     /// pnpm-lock.yaml.
     #[arg(required = true, value_name = "LOCKFILE")]
@@ -207,6 +210,7 @@ fn check(args: CheckArgs) -> Result<bool, CliError> {
             args.policy.as_deref(),
             &SystemClock,
         )?;
+        log.sign_checkpoint(&args.log_origin, &signer)?;
         eprintln!(
             "sigil-audit: recorded as entry {} of the custody log in {}",
             appended.index,

@@ -171,3 +171,75 @@ fn log_without_a_key_is_a_usage_error() {
     assert_eq!(code, 2);
     assert!(stderr.contains("--log-key"), "{stderr}");
 }
+
+#[test]
+fn checkpoint_signed_by_the_log_key_is_trusted_through_that_key() {
+    // `check --log` signs a checkpoint with the log key; a verifier who trusts that key needs
+    // no separate checkpoint key.
+    let dir = tempfile::tempdir().unwrap();
+    let key = PrivateKey::generate(Scheme::Ed25519).unwrap();
+    write_secret_file(
+        &dir.path().join("audit.key"),
+        key.to_pkcs8_pem(None).unwrap().as_bytes(),
+        Overwrite::Refuse,
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("audit.pub"), key.public_key().to_spki_pem()).unwrap();
+    let log_dir = dir.path().join("custody");
+    let (code, _, stderr) = run(audit()
+        .args(["check", "--no-manifests", "--log"])
+        .arg(&log_dir)
+        .arg("--log-key")
+        .arg(dir.path().join("audit.key"))
+        .arg(lockfile()));
+    assert_eq!(code, 1, "{stderr}");
+    let checkpoint = log_dir.join("checkpoint");
+    assert!(
+        std::fs::read_to_string(&checkpoint)
+            .unwrap()
+            .starts_with("sigil-custody-log\n1\n")
+    );
+    let (code, stdout, stderr) = run(audit()
+        .args(["log", "verify", "--log"])
+        .arg(&log_dir)
+        .arg("--trusted-key")
+        .arg(dir.path().join("audit.pub"))
+        .arg("--checkpoint")
+        .arg(&checkpoint));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("checkpoint of 1 entries signed by sigil-custody-log"),
+        "{stdout}"
+    );
+
+    // Another key's checkpoint is not trusted.
+    let other = PrivateKey::generate(Scheme::Ed25519).unwrap();
+    std::fs::write(
+        dir.path().join("other.pub"),
+        other.public_key().to_spki_pem(),
+    )
+    .unwrap();
+    let (code, stdout, _) = run(audit()
+        .args(["log", "verify", "--log"])
+        .arg(&log_dir)
+        .arg("--trusted-key")
+        .arg(dir.path().join("other.pub"))
+        .arg("--checkpoint")
+        .arg(&checkpoint));
+    assert_eq!(code, 1, "{stdout}");
+
+    // Trace by digest, positional, without keys: listed, and said to be unchecked.
+    let digest = hex::encode(ring::digest::digest(
+        &ring::digest::SHA256,
+        &std::fs::read(lockfile()).unwrap(),
+    ));
+    let (code, stdout, _) = run(audit()
+        .args(["log", "trace", "--log"])
+        .arg(&log_dir)
+        .arg(format!("sha256:{digest}")));
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("dependency-audit/v1  signature NOT CHECKED"),
+        "{stdout}"
+    );
+}

@@ -3,11 +3,14 @@
 
 use std::path::Path;
 
-use sigil_custody::predicate::{ArtifactSignature, KeyGenerated};
+use sigil_custody::predicate::{
+    ArtifactSignature, KeyGenerated, Release, RepositoryPublication, RoleVersions,
+};
 use sigil_custody::store::{Appended, StoreError};
 use sigil_custody::{Clock, EntryDraft, Log, LogOptions, Predicate, Sha256Digest, Subject};
 use sigil_keys::Signer;
 
+use crate::repo::publish::PublishedTarget;
 use crate::sign::SignedFile;
 
 /// Opens the log in `dir` to append to it, creating it if `dir` holds none.
@@ -40,10 +43,12 @@ pub fn record_key_generated(
     log.append(&EntryDraft::new(vec![subject], predicate), signer, clock)
 }
 
-/// Records that `signer` signed the artifact `name`.
+/// Records that the key `artifact_key` signed the artifact `name`; `log_signer` signs the
+/// entry (the same key, unless the log has a key of its own).
 pub fn record_signature(
     log: &mut Log,
-    signer: &dyn Signer,
+    log_signer: &dyn Signer,
+    artifact_key: &dyn Signer,
     name: &str,
     signed: &SignedFile,
     clock: &dyn Clock,
@@ -51,8 +56,51 @@ pub fn record_signature(
     let subject = Subject::new(name, Sha256Digest(signed.sha256));
     let predicate = Predicate::ArtifactSignature(ArtifactSignature {
         format: "minisign".to_owned(),
-        key_id: signer.key_id(),
+        key_id: artifact_key.key_id(),
         signature_sha256: Sha256Digest::of(signed.signature.encode().as_bytes()).to_hex(),
     });
-    log.append(&EntryDraft::new(vec![subject], predicate), signer, clock)
+    log.append(
+        &EntryDraft::new(vec![subject], predicate),
+        log_signer,
+        clock,
+    )
+}
+
+/// Why a publication could not be recorded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RecordError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("target {name:?}: sha256 {found:?} is not 64 hex digits")]
+    Digest { name: String, found: String },
+}
+
+/// Records that the release target `target` was published in the repository served at
+/// `repository`, with the role versions that made it visible. The subject is the target file.
+pub fn record_publication(
+    log: &mut Log,
+    signer: &dyn Signer,
+    repository: &str,
+    target: &PublishedTarget,
+    release: &sigil_updater::release::Release,
+    role_versions: &RoleVersions,
+    clock: &dyn Clock,
+) -> Result<Appended, RecordError> {
+    let digest = Sha256Digest::from_hex(&target.sha256).map_err(|_| RecordError::Digest {
+        name: target.name.clone(),
+        found: target.sha256.clone(),
+    })?;
+    let subject = Subject::new(target.name.clone(), digest);
+    let predicate = Predicate::RepositoryPublication(RepositoryPublication {
+        repository: repository.to_owned(),
+        target_name: target.name.clone(),
+        release: Release {
+            version: release.version.to_string(),
+            channel: release.channel.to_string(),
+            platform: release.platform.clone(),
+        },
+        role_versions: role_versions.clone(),
+    });
+    Ok(log.append(&EntryDraft::new(vec![subject], predicate), signer, clock)?)
 }

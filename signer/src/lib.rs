@@ -7,10 +7,14 @@
 //! The `sigil-signer` binary is a thin layer over this library. Nothing here prints, prompts or
 //! exits; passwords come in through [`sigil_keys::PasswordSource`].
 //!
-//! Not here yet: the TUF repository commands and release manifests, which build on the updater's
-//! TUF metadata model.
+//! The TUF repository editor ([`repo`]) creates, edits, signs and publishes a static TUF
+//! repository (specification 1.0.x, consistent snapshots) with the metadata model of
+//! `sigil-updater`, and checks every publication with that crate's client.
+//!
+//! Not here yet: release manifests for other updaters, and delegated targets roles.
 
 pub mod custody;
 pub mod keygen;
+pub mod repo;
 pub mod sign;
 pub mod verify;

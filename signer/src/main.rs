@@ -1,6 +1,7 @@
 //! `sigil-signer`: the release pipeline's command-line tool.
 //!
-//! Exit codes: 0 success, 1 a signature failed verification, 2 usage or operational error.
+//! Exit codes: 0 success, 1 a signature or repository failed verification or a policy check,
+//! 2 usage or operational error.
 
 // The binary is where output and exit codes belong.
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
@@ -13,11 +14,13 @@ use clap::{Args, Parser, Subcommand};
 use sigil_custody::SystemClock;
 use sigil_keys::keyfile::Overwrite;
 use sigil_keys::minisign::LegacyMode;
-use sigil_keys::{KeySource, LocalSigner, Password, PasswordSource};
+use sigil_keys::{KeySource, LocalSigner, Password, PasswordSource, Signer};
 use sigil_signer::custody;
 use sigil_signer::keygen::KeygenRequest;
 use sigil_signer::sign::{Comments, sign_file};
 use sigil_signer::verify::{parse_public_key, read_public_key, verify_file};
+
+mod repo_cli;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,6 +41,9 @@ enum Command {
     Sign(SignArgs),
     /// Verify a file against its minisign signature.
     Verify(VerifyArgs),
+    /// Create, edit, sign and publish a TUF repository.
+    #[command(subcommand)]
+    Repo(repo_cli::RepoCommand),
 }
 
 #[derive(Debug, Args)]
@@ -67,9 +73,12 @@ struct KeygenArgs {
     #[arg(long)]
     force: bool,
     /// Record the new key in the custody log in this directory (created if missing), signed
-    /// by the new key.
+    /// by the new key, which also signs a new checkpoint.
     #[arg(long, value_name = "DIR")]
     log: Option<PathBuf>,
+    /// The log's origin, the name its checkpoints carry.
+    #[arg(long, value_name = "NAME", default_value = sigil_custody::DEFAULT_ORIGIN)]
+    log_origin: String,
 }
 
 #[derive(Debug, Args)]
@@ -88,9 +97,27 @@ struct SignArgs {
     /// The unsigned comment on each signature's first line.
     #[arg(long, value_name = "TEXT")]
     untrusted_comment: Option<String>,
-    /// Record each signature in the custody log in this directory (created if missing).
+    /// Record each signature in the custody log in this directory (created if missing), and
+    /// sign a new checkpoint of it.
     #[arg(long, value_name = "DIR")]
     log: Option<PathBuf>,
+    /// The key that signs log entries and checkpoints [default: the signing key].
+    #[arg(
+        long,
+        value_name = "SK",
+        requires = "log",
+        conflicts_with = "log_key_env"
+    )]
+    log_key: Option<PathBuf>,
+    /// Read the log key from this environment variable.
+    #[arg(long, value_name = "VAR", requires = "log")]
+    log_key_env: Option<String>,
+    /// The log key's password is in this environment variable.
+    #[arg(long, value_name = "VAR", requires = "log")]
+    log_password_env: Option<String>,
+    /// The log's origin, the name its checkpoints carry.
+    #[arg(long, value_name = "NAME", default_value = sigil_custody::DEFAULT_ORIGIN)]
+    log_origin: String,
     /// The files to sign.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
@@ -146,6 +173,7 @@ fn main() -> ExitCode {
         Command::Keygen(args) => keygen(args),
         Command::Sign(args) => sign(args),
         Command::Verify(args) => verify(args),
+        Command::Repo(command) => repo_cli::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -241,6 +269,7 @@ fn keygen(args: KeygenArgs) -> Result<(), Failure> {
         let mut log = custody::open_log(dir)?;
         let appended =
             custody::record_key_generated(&mut log, secret.private_key(), "release", &SystemClock)?;
+        log.sign_checkpoint(&args.log_origin, secret.private_key())?;
         say(&format!(
             "logged key generation as entry {} in {}\n",
             appended.index,
@@ -289,6 +318,21 @@ fn sign(args: SignArgs) -> Result<(), Failure> {
         untrusted: args.untrusted_comment,
     };
     let mut log = args.log.as_deref().map(custody::open_log).transpose()?;
+    let log_key = match (&args.log_key, &args.log_key_env) {
+        (Some(path), _) => Some(KeySource::File(path.clone())),
+        (None, Some(var)) => Some(KeySource::Env(var.clone())),
+        (None, None) => None,
+    };
+    let log_signer = match log_key {
+        Some(source) => {
+            let password = match &args.log_password_env {
+                Some(var) => PasswordSource::Env(var.clone()),
+                None => PasswordSource::None,
+            };
+            Some(LocalSigner::load(source, &password)?)
+        }
+        None => None,
+    };
     for file in &args.files {
         let signed = sign_file(&signer, file, &comments)?;
         say(&format!(
@@ -302,9 +346,21 @@ fn sign(args: SignArgs) -> Result<(), Failure> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let appended = custody::record_signature(log, &signer, &name, &signed, &SystemClock)?;
+            let entry_signer: &dyn Signer = log_signer.as_ref().map_or(&signer, |s| s);
+            let appended = custody::record_signature(
+                log,
+                entry_signer,
+                &signer,
+                &name,
+                &signed,
+                &SystemClock,
+            )?;
             say(&format!("logged signature as entry {}\n", appended.index))?;
         }
+    }
+    if let Some(log) = log.as_mut() {
+        let entry_signer: &dyn Signer = log_signer.as_ref().map_or(&signer, |s| s);
+        log.sign_checkpoint(&args.log_origin, entry_signer)?;
     }
     Ok(())
 }

@@ -386,6 +386,18 @@ impl Log {
         Ok(note)
     }
 
+    /// Signs a checkpoint of the whole log with `signer` alone, under the note key name
+    /// `origin` (the usual choice for a log's own key), and stores it. Returns the signed note.
+    pub fn sign_checkpoint(
+        &mut self,
+        origin: &str,
+        signer: &dyn Signer,
+    ) -> Result<String, StoreError> {
+        let note_signer = NoteSigner::new(origin, signer)
+            .map_err(|e| StoreError::Checkpoint(CheckpointError::Note(e)))?;
+        self.write_checkpoint(origin, &[&note_signer])
+    }
+
     /// The stored checkpoint note, if one was written.
     pub fn read_checkpoint(&self) -> Result<Option<String>, StoreError> {
         files::read_checkpoint(&self.dir.join(CHECKPOINT_FILE))

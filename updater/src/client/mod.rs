@@ -7,6 +7,7 @@
 //! must also hold, separate from every TUF key), and the [`Installer`] (atomic swap, health
 //! deadline, rollback).
 
+pub mod config;
 mod receipts;
 
 use std::collections::BTreeSet;
@@ -50,12 +51,16 @@ pub enum ClientError {
     Download {
         target: String,
         #[source]
-        source: DownloadError,
+        source: Box<DownloadError>,
     },
     #[error(transparent)]
     Install(#[from] InstallError),
-    #[error("receipt: {0}")]
-    Receipt(String),
+    #[error("custody receipt: {0}")]
+    Receipt(#[from] sigil_custody::store::StoreError),
+    #[error("receipt index {path}: {reason}")]
+    ReceiptIndex { path: PathBuf, reason: String },
+    #[error("no trusted metadata: check for updates first")]
+    NotChecked,
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -106,20 +111,40 @@ pub struct Verified {
     pub trusted_comment: String,
 }
 
+/// Makes a TUF [`Updater`] from the persisted trusted state. One updater performs one refresh
+/// (its reference time is taken when it is loaded), so each check makes a new one.
+pub type UpdaterFactory = Box<dyn Fn() -> Result<Updater, UpdateError> + Send + Sync>;
+
 /// An updating app.
-#[derive(Debug)]
 pub struct Client {
-    updater: Updater,
+    make_updater: UpdaterFactory,
+    updater: Option<Updater>,
     installer: Installer,
     settings: Settings,
     receipts: Option<Receipts>,
 }
 
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("updater", &self.updater)
+            .field("installer", &self.installer)
+            .field("settings", &self.settings)
+            .field("receipts", &self.receipts)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Client {
     #[must_use]
-    pub fn new(updater: Updater, installer: Installer, settings: Settings) -> Self {
+    pub fn new(
+        make_updater: impl Fn() -> Result<Updater, UpdateError> + Send + Sync + 'static,
+        installer: Installer,
+        settings: Settings,
+    ) -> Self {
         Self {
-            updater,
+            make_updater: Box::new(make_updater),
+            updater: None,
             installer,
             settings,
             receipts: None,
@@ -138,9 +163,21 @@ impl Client {
         &self.installer
     }
 
+    /// The updater of the last check, if there was one.
     #[must_use]
-    pub fn updater(&self) -> &Updater {
-        &self.updater
+    pub fn updater(&self) -> Option<&Updater> {
+        self.updater.as_ref()
+    }
+
+    /// The updater of the last check, or a freshly refreshed one.
+    fn refreshed_updater(&mut self) -> Result<&mut Updater, ClientError> {
+        if self.updater.is_none() {
+            let mut updater = (self.make_updater)()?;
+            updater.refresh()?;
+            self.updater = Some(updater);
+        }
+        // Invariant: set just above when it was missing.
+        self.updater.as_mut().ok_or(ClientError::NotChecked)
     }
 
     /// The version running now.
@@ -155,10 +192,11 @@ impl Client {
 
     /// Refreshes trusted metadata and picks the release to move to.
     pub fn check(&mut self) -> Result<Check, ClientError> {
-        self.updater.refresh()?;
+        self.updater = None;
+        let updater = self.refreshed_updater()?;
         let mut releases = Vec::new();
         let mut invalid = Vec::new();
-        if let Some(targets) = self.updater.trusted().targets("targets") {
+        if let Some(targets) = updater.trusted().targets("targets") {
             for (name, file) in &targets.signed().targets {
                 let Some(custom) = &file.custom else { continue };
                 match Release::from_custom(name, custom) {
@@ -203,12 +241,13 @@ impl Client {
         })?;
         // The target is looked up again through the delegation graph: the release metadata that
         // named it and the file's length and hashes come from the same trusted role.
-        let info = self
-            .updater
+        let updater = self.refreshed_updater()?;
+        let info = updater
             .target_info(&path)?
             .ok_or_else(|| ClientError::NotListed {
                 target: target.clone(),
             })?;
+        let consistent = updater.trusted().root().signed().consistent_snapshot;
         let signature_text = release
             .signature
             .clone()
@@ -221,7 +260,6 @@ impl Client {
                 source,
             }
         })?;
-        let consistent = self.updater.trusted().root().signed().consistent_snapshot;
         let hash_prefix = consistent
             .then(|| {
                 info.file
@@ -265,7 +303,7 @@ impl Client {
             .run(source)
             .map_err(|source| ClientError::Download {
                 target: target.clone(),
-                source,
+                source: Box::new(source),
             })?;
         let file = File::open(&downloaded).map_err(|source| ClientError::Io {
             path: downloaded.clone(),
@@ -285,9 +323,9 @@ impl Client {
                 return Err(ClientError::Signature { target, source });
             }
         };
-        if let Some(receipts) = self.receipts.as_mut() {
+        if let (Some(receipts), Some(updater)) = (self.receipts.as_mut(), self.updater.as_ref()) {
             receipts.downloaded(
-                &self.updater,
+                updater,
                 release,
                 &downloaded,
                 urls.first().map_or("", String::as_str),

@@ -41,10 +41,6 @@ impl std::fmt::Debug for Receipts {
     }
 }
 
-fn receipt_error(error: impl std::fmt::Display) -> ClientError {
-    ClientError::Receipt(error.to_string())
-}
-
 impl Receipts {
     /// Opens (or creates) the log in `dir`; `signer` signs every receipt.
     pub fn open(
@@ -56,12 +52,13 @@ impl Receipts {
             Log::open(dir, LogOptions::new())
         } else {
             Log::create(dir, LogOptions::new())
-        }
-        .map_err(receipt_error)?;
+        }?;
         let index_path = dir.join("artifacts.json");
         let artifacts = match std::fs::read(&index_path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| receipt_error(format!("{}: {e}", index_path.display())))?,
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| ClientError::ReceiptIndex {
+                path: index_path.clone(),
+                reason: e.to_string(),
+            })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
             Err(source) => {
                 return Err(ClientError::Io {
@@ -86,13 +83,11 @@ impl Receipts {
     }
 
     fn append(&mut self, subject: Subject, predicate: Predicate) -> Result<(), ClientError> {
-        self.log
-            .append(
-                &EntryDraft::new(vec![subject], predicate),
-                self.signer.as_ref(),
-                self.clock.as_ref(),
-            )
-            .map_err(receipt_error)?;
+        self.log.append(
+            &EntryDraft::new(vec![subject], predicate),
+            self.signer.as_ref(),
+            self.clock.as_ref(),
+        )?;
         Ok(())
     }
 
@@ -182,13 +177,18 @@ impl Receipts {
     }
 
     fn save_index(&self) -> Result<(), ClientError> {
-        let bytes = serde_json::to_vec_pretty(&self.artifacts).map_err(receipt_error)?;
+        let index_error = |reason: String| ClientError::ReceiptIndex {
+            path: self.index_path.clone(),
+            reason,
+        };
+        let bytes =
+            serde_json::to_vec_pretty(&self.artifacts).map_err(|e| index_error(e.to_string()))?;
         sigil_keys::keyfile::write_public_file(
             &self.index_path,
             &bytes,
             sigil_keys::keyfile::Overwrite::Replace,
         )
-        .map_err(receipt_error)
+        .map_err(|e| index_error(e.to_string()))
     }
 }
 

@@ -73,6 +73,17 @@ impl TestTransport {
     pub fn requests(&self) -> Vec<String> {
         self.state.lock().unwrap().requests.clone()
     }
+
+    /// Writes every file served under `base_url` into `dir`, as a static site would hold it.
+    pub fn write_site(&self, base_url: &str, dir: &Path) {
+        for (url, served) in &self.state.lock().unwrap().files {
+            if let (Some(name), Served::Bytes(bytes)) = (url.strip_prefix(base_url), served) {
+                let path = dir.join(name);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, bytes).unwrap();
+            }
+        }
+    }
 }
 
 struct Endless;

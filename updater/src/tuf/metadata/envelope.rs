@@ -105,6 +105,32 @@ impl Envelope {
     pub fn signatures(&self) -> &[Signature] {
         &self.signatures
     }
+
+    /// This envelope with `signer`'s signature over `signed` added, as JSON bytes. Every other
+    /// signature is kept as it is, and an earlier signature by the same key is replaced: this is
+    /// how a threshold of people sign the same metadata one at a time.
+    pub fn add_signature(&self, signer: &dyn Signer) -> Result<Vec<u8>, SigningError> {
+        let keyid = signer.key_id();
+        let sig = signer
+            .sign(&self.canonical)
+            .map_err(|source| SigningError::Sign {
+                keyid: keyid.clone(),
+                source,
+            })?;
+        let mut signatures: Vec<Signature> = self
+            .signatures
+            .iter()
+            .filter(|signature| signature.keyid != keyid)
+            .cloned()
+            .collect();
+        signatures.push(Signature {
+            keyid,
+            sig: hex::encode(sig),
+            extra: Map::new(),
+        });
+        let envelope = serde_json::json!({"signatures": signatures, "signed": self.signed});
+        serde_json::to_vec(&envelope).map_err(SigningError::Serialize)
+    }
 }
 
 /// A parsed, validated (but not yet trusted) piece of metadata of role `T`.
@@ -197,4 +223,46 @@ pub fn sign_value(signed: &Value, signers: &[&dyn Signer]) -> Result<Vec<u8>, Si
     }
     let envelope = serde_json::json!({"signatures": signatures, "signed": signed});
     serde_json::to_vec(&envelope).map_err(SigningError::Serialize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sigil_keys::{PrivateKey, Scheme};
+
+    fn verifies(envelope: &Envelope, key: &PrivateKey) -> bool {
+        envelope.signatures().iter().any(|signature| {
+            signature.keyid == Signer::key_id(key)
+                && hex::decode(&signature.sig).is_ok_and(|sig| {
+                    key.public_key()
+                        .verify(envelope.canonical_signed(), &sig)
+                        .is_ok()
+                })
+        })
+    }
+
+    #[test]
+    fn adding_a_signature_keeps_the_others_valid() {
+        let first = PrivateKey::generate(Scheme::Ed25519).unwrap();
+        let second = PrivateKey::generate(Scheme::EcdsaP256Sha256).unwrap();
+        let signed = serde_json::json!({"_type": "root", "version": 2});
+        let bytes = sign_value(&signed, &[&first]).unwrap();
+        let envelope = Envelope::from_bytes(&bytes).unwrap();
+        let both = Envelope::from_bytes(&envelope.add_signature(&second).unwrap()).unwrap();
+        assert_eq!(both.signed(), &signed);
+        assert_eq!(both.signatures().len(), 2);
+        assert!(verifies(&both, &first));
+        assert!(verifies(&both, &second));
+    }
+
+    #[test]
+    fn signing_again_replaces_the_same_keys_signature() {
+        let key = PrivateKey::generate(Scheme::Ed25519).unwrap();
+        let bytes = sign_value(&serde_json::json!({"a": 1}), &[&key]).unwrap();
+        let mut envelope = Envelope::from_bytes(&bytes).unwrap();
+        envelope.signatures[0].sig = "00".repeat(64);
+        let again = Envelope::from_bytes(&envelope.add_signature(&key).unwrap()).unwrap();
+        assert_eq!(again.signatures().len(), 1);
+        assert!(verifies(&again, &key));
+    }
 }

@@ -1,0 +1,491 @@
+//! The TUF repository editor: a working copy of a repository's metadata and targets, edited by
+//! `repo` commands, signed role by role, and published as a static site.
+//!
+//! The working copy in `REPO` holds:
+//! - `sigil-repo.json`: how long each role's metadata stays valid when it is re-signed;
+//! - `metadata/N.root.json` for every root version, `targets.json`, `snapshot.json` and
+//!   `timestamp.json`: signed, unpublished metadata;
+//! - `targets/NAME`: a copy of each target file.
+//!
+//! Every piece of metadata is read with the TUF model of `sigil-updater`, the same code the
+//! client trusts it with. Nothing here prints, prompts or exits.
+
+mod files;
+pub mod init;
+pub mod keyring;
+pub mod policy;
+pub mod publish;
+pub mod refresh;
+pub mod rotate;
+pub mod status;
+pub mod targets;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sigil_keys::keyfile::KeyFileError;
+use sigil_keys::{KeyId, LoadKeyError, PrivateKeyError, PublicKeyError, Signer};
+use sigil_updater::release::ReleaseError;
+use sigil_updater::tuf::metadata::{
+    Metadata, MetadataError, Role, RoleKeys, RoleType, Root, SigningError, Snapshot, Targets,
+    Timestamp, sign_metadata,
+};
+use sigil_updater::tuf::{Expires, TargetPathError, UnixTime};
+
+use crate::sign::SignFileError;
+use keyring::KeyRing;
+use policy::ExpiryPolicy;
+
+/// The repository's settings file in `REPO`.
+pub const CONFIG_FILE: &str = "sigil-repo.json";
+
+/// Why a repository command failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RepoError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{dir} is not a repository: expected {CONFIG_FILE} in it (create one with `repo init`)"
+    )]
+    NotARepository { dir: PathBuf },
+    #[error("{dir} already holds a repository, or part of one (metadata/ or {CONFIG_FILE} exists)")]
+    AlreadyExists { dir: PathBuf },
+    #[error("{path}: {source}")]
+    Config {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("{path}: {source}")]
+    Metadata {
+        path: PathBuf,
+        #[source]
+        source: MetadataError,
+    },
+    #[error("root versions in {dir}: expected {expected}.root.json, found {found}")]
+    RootChain {
+        dir: PathBuf,
+        expected: u64,
+        found: String,
+    },
+    #[error("signing {role} metadata: {source}")]
+    Signing {
+        role: RoleType,
+        #[source]
+        source: SigningError,
+    },
+    #[error("generating a key: {0}")]
+    KeyGeneration(#[source] PrivateKeyError),
+    #[error(transparent)]
+    KeyFile(#[from] KeyFileError),
+    #[error(transparent)]
+    LoadKey(#[from] LoadKeyError),
+    #[error("{path}: {source}")]
+    PublicKeyFile {
+        path: PathBuf,
+        #[source]
+        source: PublicKeyError,
+    },
+    #[error("{path} does not hold the secret key of the public key file beside it")]
+    KeyPairMismatch { path: PathBuf },
+    #[error("key {keyid} is not a key of the {role} role (expected one of: {expected})")]
+    NotARoleKey {
+        role: RoleType,
+        keyid: KeyId,
+        expected: String,
+    },
+    #[error("{role} is due to be re-signed but {dir} holds none of its keys")]
+    NoSigningKey { role: RoleType, dir: String },
+    #[error("root metadata has no {role} role")]
+    RoleMissing { role: RoleType },
+    #[error("{role}: a threshold of {threshold} cannot be met by {keys} key(s)")]
+    Threshold {
+        role: RoleType,
+        threshold: u64,
+        keys: u64,
+    },
+    #[error(transparent)]
+    TargetPath(#[from] TargetPathError),
+    #[error("target {name:?} is already in the repository: remove it first to replace it")]
+    TargetExists { name: String },
+    #[error("target {name:?} is not in the repository")]
+    UnknownTarget { name: String },
+    #[error("target {name:?}: {reason}")]
+    TargetSource { name: String, reason: &'static str },
+    #[error(transparent)]
+    Release(#[from] ReleaseError),
+    #[error(transparent)]
+    SignFile(#[from] SignFileError),
+}
+
+impl RepoError {
+    /// Whether this is a refusal on security grounds (exit 1) rather than an operational error.
+    #[must_use]
+    pub fn is_rejection(&self) -> bool {
+        matches!(self, Self::NotARoleKey { .. })
+    }
+
+    pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
+        move |source| Self::Io {
+            path: path.to_owned(),
+            source,
+        }
+    }
+}
+
+/// The settings kept in [`CONFIG_FILE`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RepoConfig {
+    /// Validity period of each role's metadata, in seconds.
+    pub expires: ExpiryPolicy,
+}
+
+/// A repository working copy, opened.
+#[derive(Debug)]
+pub struct Repository {
+    dir: PathBuf,
+    config: RepoConfig,
+    /// Every root version, oldest first; the last is the current one.
+    roots: Vec<Metadata<Root>>,
+    targets: Metadata<Targets>,
+    snapshot: Metadata<Snapshot>,
+    timestamp: Metadata<Timestamp>,
+}
+
+/// The file name of a top-level role's working metadata (root: the current version's file).
+fn role_file(role: RoleType) -> String {
+    format!("{role}.json")
+}
+
+fn read_metadata<T: Role>(path: &Path) -> Result<Metadata<T>, RepoError> {
+    let bytes = fs::read(path).map_err(RepoError::io(path))?;
+    Metadata::from_bytes(&bytes).map_err(|source| RepoError::Metadata {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+impl Repository {
+    /// Opens the working copy in `dir`.
+    pub fn open(dir: &Path) -> Result<Self, RepoError> {
+        let config_path = dir.join(CONFIG_FILE);
+        let config_bytes = match fs::read(&config_path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Err(RepoError::NotARepository {
+                    dir: dir.to_owned(),
+                });
+            }
+            Err(source) => {
+                return Err(RepoError::Io {
+                    path: config_path,
+                    source,
+                });
+            }
+        };
+        let config: RepoConfig =
+            serde_json::from_slice(&config_bytes).map_err(|source| RepoError::Config {
+                path: config_path,
+                source,
+            })?;
+        let metadata = dir.join("metadata");
+        let roots = read_roots(&metadata)?;
+        Ok(Self {
+            dir: dir.to_owned(),
+            config,
+            roots,
+            targets: read_metadata(&metadata.join(role_file(RoleType::Targets)))?,
+            snapshot: read_metadata(&metadata.join(role_file(RoleType::Snapshot)))?,
+            timestamp: read_metadata(&metadata.join(role_file(RoleType::Timestamp)))?,
+        })
+    }
+
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    #[must_use]
+    pub fn config(&self) -> &RepoConfig {
+        &self.config
+    }
+
+    /// The current root.
+    #[must_use]
+    pub fn root(&self) -> &Metadata<Root> {
+        // `read_roots` and `init` never leave the list empty.
+        &self.roots[self.roots.len() - 1]
+    }
+
+    /// Every root version, oldest first.
+    #[must_use]
+    pub fn roots(&self) -> &[Metadata<Root>] {
+        &self.roots
+    }
+
+    #[must_use]
+    pub fn targets(&self) -> &Metadata<Targets> {
+        &self.targets
+    }
+
+    #[must_use]
+    pub fn snapshot(&self) -> &Metadata<Snapshot> {
+        &self.snapshot
+    }
+
+    #[must_use]
+    pub fn timestamp(&self) -> &Metadata<Timestamp> {
+        &self.timestamp
+    }
+
+    /// The working copy of the target `name`.
+    #[must_use]
+    pub fn target_file(&self, name: &str) -> PathBuf {
+        self.dir.join("targets").join(name)
+    }
+
+    fn metadata_dir(&self) -> PathBuf {
+        self.dir.join("metadata")
+    }
+
+    /// The keys and threshold the current root gives `role`.
+    #[must_use]
+    pub fn role_keys(&self, role: RoleType) -> Option<&RoleKeys> {
+        self.root().signed().role(role)
+    }
+
+    /// The bytes of `role`'s working metadata.
+    #[must_use]
+    pub fn role_bytes(&self, role: RoleType) -> &[u8] {
+        match role {
+            RoleType::Root => self.root().bytes(),
+            RoleType::Targets => self.targets.bytes(),
+            RoleType::Snapshot => self.snapshot.bytes(),
+            RoleType::Timestamp => self.timestamp.bytes(),
+        }
+    }
+
+    /// A new expiry for `role`, counted from `now`.
+    #[must_use]
+    pub fn expiry_from(&self, role: RoleType, now: UnixTime) -> Expires {
+        let seconds = i64::try_from(self.config.expires.seconds(role)).unwrap_or(i64::MAX);
+        Expires::from_unix(UnixTime(now.0.saturating_add(seconds)))
+    }
+
+    /// Signs `signed` with every key of `keyring` that `role` lists.
+    fn sign_with_ring<T: Role>(
+        &self,
+        role: RoleType,
+        signed: &T,
+        keyring: &KeyRing,
+    ) -> Result<Vec<u8>, RepoError> {
+        let keyids = self
+            .role_keys(role)
+            .map(|keys| keys.keyids.clone())
+            .unwrap_or_default();
+        let signers = keyring.signers_for(&keyids)?;
+        let refs: Vec<&dyn Signer> = signers.iter().map(|s| s as &dyn Signer).collect();
+        sign_metadata(signed, &refs).map_err(|source| RepoError::Signing { role, source })
+    }
+
+    /// Writes new targets metadata signed with the ring's targets keys.
+    pub(crate) fn store_targets(
+        &mut self,
+        signed: &Targets,
+        keyring: &KeyRing,
+    ) -> Result<(), RepoError> {
+        let bytes = self.sign_with_ring(RoleType::Targets, signed, keyring)?;
+        self.targets = self.write_role(RoleType::Targets, &bytes)?;
+        Ok(())
+    }
+
+    /// Re-signs snapshot for the current targets version, with a new version and expiry.
+    pub(crate) fn resign_snapshot(
+        &mut self,
+        now: UnixTime,
+        keyring: &KeyRing,
+    ) -> Result<(), RepoError> {
+        let mut signed = self.snapshot.signed().clone();
+        signed.version = signed.version.saturating_add(1);
+        signed.expires = self.expiry_from(RoleType::Snapshot, now);
+        let entry = signed
+            .meta
+            .entry("targets.json".to_owned())
+            .or_insert_with(|| new_meta_file(1));
+        entry.version = self.targets.signed().version;
+        entry.length = None;
+        entry.hashes = None;
+        let bytes = self.sign_with_ring(RoleType::Snapshot, &signed, keyring)?;
+        self.snapshot = self.write_role(RoleType::Snapshot, &bytes)?;
+        Ok(())
+    }
+
+    /// Re-signs timestamp for the current snapshot bytes, with a new version and expiry.
+    pub(crate) fn resign_timestamp(
+        &mut self,
+        now: UnixTime,
+        keyring: &KeyRing,
+    ) -> Result<(), RepoError> {
+        let mut signed = self.timestamp.signed().clone();
+        signed.version = signed.version.saturating_add(1);
+        signed.expires = self.expiry_from(RoleType::Timestamp, now);
+        signed.meta.insert(
+            "snapshot.json".to_owned(),
+            snapshot_meta_file(&self.snapshot),
+        );
+        let bytes = self.sign_with_ring(RoleType::Timestamp, &signed, keyring)?;
+        self.timestamp = self.write_role(RoleType::Timestamp, &bytes)?;
+        Ok(())
+    }
+
+    /// Adds `signer`'s signature to `role`'s working metadata, keeping the others. For root, a
+    /// key of the previous root's root role also signs (a rotation needs both thresholds).
+    pub fn add_signature(&mut self, role: RoleType, signer: &dyn Signer) -> Result<(), RepoError> {
+        let keyid = signer.key_id();
+        let mut allowed: Vec<KeyId> = self
+            .role_keys(role)
+            .map(|keys| keys.keyids.clone())
+            .unwrap_or_default();
+        if role == RoleType::Root && self.roots.len() > 1 {
+            let previous = &self.roots[self.roots.len() - 2];
+            if let Some(keys) = previous.signed().role(RoleType::Root) {
+                allowed.extend(keys.keyids.iter().cloned());
+            }
+        }
+        if !allowed.contains(&keyid) {
+            let expected: Vec<&str> = allowed.iter().map(KeyId::as_str).collect();
+            return Err(RepoError::NotARoleKey {
+                role,
+                keyid,
+                expected: expected.join(", "),
+            });
+        }
+        let envelope = match role {
+            RoleType::Root => self.root().envelope(),
+            RoleType::Targets => self.targets.envelope(),
+            RoleType::Snapshot => self.snapshot.envelope(),
+            RoleType::Timestamp => self.timestamp.envelope(),
+        };
+        let bytes = envelope
+            .add_signature(signer)
+            .map_err(|source| RepoError::Signing { role, source })?;
+        match role {
+            RoleType::Root => {
+                let root = self.write_role(RoleType::Root, &bytes)?;
+                let last = self.roots.len() - 1;
+                self.roots[last] = root;
+            }
+            RoleType::Targets => self.targets = self.write_role(role, &bytes)?,
+            RoleType::Snapshot => self.snapshot = self.write_role(role, &bytes)?,
+            RoleType::Timestamp => self.timestamp = self.write_role(role, &bytes)?,
+        }
+        Ok(())
+    }
+
+    /// Adds a new root version, which must follow the current one.
+    pub(crate) fn push_root(&mut self, bytes: &[u8]) -> Result<(), RepoError> {
+        let root: Metadata<Root> = self.write_role(RoleType::Root, bytes)?;
+        self.roots.push(root);
+        Ok(())
+    }
+
+    /// Parses `bytes` as `role`'s metadata and writes it to the working copy.
+    fn write_role<T: Role>(&self, role: RoleType, bytes: &[u8]) -> Result<Metadata<T>, RepoError> {
+        let path = match role {
+            RoleType::Root => {
+                let version = Metadata::<Root>::from_bytes(bytes)
+                    .map_err(|source| RepoError::Metadata {
+                        path: self.metadata_dir().join("root.json"),
+                        source,
+                    })?
+                    .signed()
+                    .version;
+                self.metadata_dir().join(format!("{version}.root.json"))
+            }
+            _ => self.metadata_dir().join(role_file(role)),
+        };
+        let metadata = Metadata::<T>::from_bytes(bytes).map_err(|source| RepoError::Metadata {
+            path: path.clone(),
+            source,
+        })?;
+        files::write_atomic(&path, bytes).map_err(RepoError::io(&path))?;
+        Ok(metadata)
+    }
+}
+
+pub(crate) fn new_meta_file(version: u64) -> sigil_updater::tuf::metadata::MetaFile {
+    sigil_updater::tuf::metadata::MetaFile {
+        version,
+        length: None,
+        hashes: None,
+        extra: serde_json::Map::new(),
+    }
+}
+
+/// What timestamp says of `snapshot`: its version, length and SHA-256.
+pub(crate) fn snapshot_meta_file(
+    snapshot: &Metadata<Snapshot>,
+) -> sigil_updater::tuf::metadata::MetaFile {
+    let bytes = snapshot.bytes();
+    let mut hashes = sigil_updater::tuf::metadata::Hashes::new();
+    hashes.insert("sha256".to_owned(), sha256_hex(bytes));
+    sigil_updater::tuf::metadata::MetaFile {
+        version: snapshot.signed().version,
+        length: Some(u64::try_from(bytes.len()).unwrap_or(u64::MAX)),
+        hashes: Some(hashes),
+        extra: serde_json::Map::new(),
+    }
+}
+
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes))
+}
+
+/// Reads `N.root.json` for N = 1, 2, ... and requires the versions to run without a gap.
+fn read_roots(metadata: &Path) -> Result<Vec<Metadata<Root>>, RepoError> {
+    let entries = fs::read_dir(metadata).map_err(RepoError::io(metadata))?;
+    let mut versions: Vec<u64> = entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let name = entry.file_name();
+            let name = name.to_str()?;
+            name.strip_suffix(".root.json")?.parse::<u64>().ok()
+        })
+        .collect();
+    versions.sort_unstable();
+    let mut roots = Vec::with_capacity(versions.len());
+    for (index, version) in versions.iter().enumerate() {
+        let expected = u64::try_from(index).unwrap_or(u64::MAX).saturating_add(1);
+        if *version != expected {
+            return Err(RepoError::RootChain {
+                dir: metadata.to_owned(),
+                expected,
+                found: format!("{version}.root.json"),
+            });
+        }
+        let path = metadata.join(format!("{version}.root.json"));
+        let root: Metadata<Root> = read_metadata(&path)?;
+        if root.signed().version != *version {
+            return Err(RepoError::RootChain {
+                dir: metadata.to_owned(),
+                expected: *version,
+                found: format!("version {} in {}", root.signed().version, path.display()),
+            });
+        }
+        roots.push(root);
+    }
+    if roots.is_empty() {
+        return Err(RepoError::RootChain {
+            dir: metadata.to_owned(),
+            expected: 1,
+            found: "no root metadata".to_owned(),
+        });
+    }
+    Ok(roots)
+}

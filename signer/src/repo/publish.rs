@@ -1,0 +1,453 @@
+//! `repo publish`: the working copy written as a static repository with consistent snapshots,
+//! then read back from the outside with sigil-updater's client, as an installed app would.
+//!
+//! Layout: `metadata/N.root.json` for every root version, `metadata/N.targets.json`,
+//! `metadata/N.snapshot.json`, `metadata/timestamp.json`, and `targets/DIR/SHA256.NAME`.
+//!
+//! Order and atomicity: nothing is written until every file has been checked against what is
+//! already published (a published version is never rewritten with other bytes). Then the new,
+//! immutable files are written, each to a temporary file renamed into place; a client cannot
+//! reach them yet, because the published `timestamp.json` still names the old snapshot. The new
+//! timestamp is staged beside it and the whole new repository is verified with the client
+//! through it; only then is it renamed over `timestamp.json`, the one step that makes the new
+//! version visible. A failure before that step removes the files this run created, leaving
+//! the published repository exactly as it was.
+
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use sigil_custody::predicate::RoleVersions;
+use sigil_updater::release::Release;
+use sigil_updater::tuf::metadata::{Metadata, Timestamp};
+use sigil_updater::tuf::{
+    Clock, DirStorage, FileTransport, TargetPath, Transport, TransportError, UpdateError,
+    UpdaterBuilder,
+};
+
+use super::status::Problem;
+use super::targets::hash_file;
+use super::{RepoError, Repository, files};
+
+/// Why a repository was not published. The published repository is left as it was.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PublishError {
+    #[error("the working copy cannot be published: {}", list(problems))]
+    Blocked { problems: Vec<Problem> },
+    #[error(
+        "{path} is already published with other bytes than the working copy's (a half-written or \
+         altered file?): a published version is never rewritten; inspect it, or publish a new version"
+    )]
+    Conflict { path: PathBuf },
+    #[error(
+        "{path} is timestamp version {published}, newer than the working copy's version {found}: \
+         publishing would roll clients back"
+    )]
+    Rollback {
+        path: PathBuf,
+        published: u64,
+        found: u64,
+    },
+    #[error(
+        "{path} is not valid timestamp metadata, so the rollback check cannot be made: {source}"
+    )]
+    UnreadablePublished {
+        path: PathBuf,
+        #[source]
+        source: sigil_updater::tuf::metadata::MetadataError,
+    },
+    #[error(
+        "target {name:?}: the working copy {path} is not the file the targets metadata describes \
+         (expected {expected_length} bytes with sha256 {expected_sha256})"
+    )]
+    TargetChanged {
+        name: String,
+        path: PathBuf,
+        expected_length: u64,
+        expected_sha256: String,
+    },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("the repository does not verify with the sigil-updater client: {0}")]
+    Verify(#[source] UpdateError),
+    #[error("the sigil-updater client does not find target {name:?} in the published repository")]
+    TargetNotFound { name: String },
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+}
+
+impl PublishError {
+    /// Whether this is a refusal on security grounds (exit 1) rather than an operational error.
+    #[must_use]
+    pub fn is_rejection(&self) -> bool {
+        !matches!(self, Self::Io { .. } | Self::Repo(_))
+    }
+}
+
+fn list(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> PublishError + '_ {
+    move |source| PublishError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// A target published for the first time by this run.
+#[derive(Debug, Clone)]
+pub struct PublishedTarget {
+    pub name: String,
+    pub sha256: String,
+    /// The target's release metadata, when it has one.
+    pub release: Option<Release>,
+}
+
+/// What a publication did.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// Files written, relative to the output directory, in the order written.
+    pub written: Vec<PathBuf>,
+    /// Files already published with the same bytes.
+    pub unchanged: usize,
+    pub new_targets: Vec<PublishedTarget>,
+    pub role_versions: RoleVersions,
+}
+
+enum Source {
+    Bytes(Vec<u8>),
+    /// A target's working copy, with the length and sha256 the metadata gives it.
+    Target {
+        path: PathBuf,
+        length: u64,
+        sha256: String,
+    },
+}
+
+struct Planned {
+    relative: PathBuf,
+    source: Source,
+    target_name: Option<String>,
+}
+
+/// Where a target is published: `targets/DIR/SHA256.NAME` (TUF 5.7.3, consistent snapshots).
+fn target_location(name: &TargetPath, sha256: &str) -> PathBuf {
+    let (dir, file) = match name.as_str().rsplit_once('/') {
+        Some((dir, file)) => (Some(dir), file),
+        None => (None, name.as_str()),
+    };
+    let mut path = PathBuf::from("targets");
+    if let Some(dir) = dir {
+        path.push(dir);
+    }
+    path.push(format!("{sha256}.{file}"));
+    path
+}
+
+/// `file://` URL of an absolute path, percent-encoding all but unreserved characters and `/`.
+fn file_url(path: &Path) -> String {
+    let mut url = String::from("file://");
+    for byte in path.to_string_lossy().bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            url.push(char::from(byte));
+        } else {
+            url.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    url
+}
+
+fn same_bytes(existing: &Path, source: &Source) -> Result<bool, PublishError> {
+    match source {
+        Source::Bytes(bytes) => {
+            let found = fs::read(existing).map_err(io_error(existing))?;
+            Ok(&found == bytes)
+        }
+        Source::Target { length, sha256, .. } => {
+            let (found_length, hashes) = hash_file(existing)?;
+            Ok(found_length == *length && hashes.get("sha256") == Some(sha256))
+        }
+    }
+}
+
+/// Serves the staged timestamp in place of the published one, for the check before the swap.
+struct StagedTransport {
+    timestamp_url: String,
+    staged_url: String,
+}
+
+impl Transport for StagedTransport {
+    fn fetch(&self, url: &str, max_len: u64) -> Result<Box<dyn Read + Send + '_>, TransportError> {
+        if url == self.timestamp_url {
+            FileTransport.fetch(&self.staged_url, max_len)
+        } else {
+            FileTransport.fetch(url, max_len)
+        }
+    }
+}
+
+/// Refreshes from `out` as a client that trusts the first root, finds every target, and
+/// downloads and verifies those in `download`.
+fn verify_as_client(
+    out: &Path,
+    transport: impl Transport + 'static,
+    first_root: &[u8],
+    names: &[String],
+    download: &[String],
+    clock: &dyn Clock,
+) -> Result<(), PublishError> {
+    let scratch = tempfile::tempdir().map_err(io_error(&std::env::temp_dir()))?;
+    let storage = scratch.path().join("metadata");
+    let downloads = scratch.path().join("targets");
+    for dir in [&storage, &downloads] {
+        fs::create_dir_all(dir).map_err(io_error(dir))?;
+    }
+    let mut updater = UpdaterBuilder::new(
+        &file_url(&out.join("metadata")),
+        transport,
+        DirStorage::new(&storage),
+    )
+    .clock(sigil_updater::tuf::FixedClock(clock.now()))
+    .initial_root(first_root.to_vec())
+    .load()
+    .map_err(PublishError::Verify)?;
+    updater.refresh().map_err(PublishError::Verify)?;
+    let targets_url = file_url(&out.join("targets"));
+    for name in names {
+        let path = TargetPath::parse(name).map_err(RepoError::from)?;
+        let info = updater
+            .target_info(&path)
+            .map_err(PublishError::Verify)?
+            .ok_or_else(|| PublishError::TargetNotFound { name: name.clone() })?;
+        if download.contains(name) {
+            updater
+                .download_target(&info, &targets_url, &downloads)
+                .map_err(PublishError::Verify)?;
+        }
+    }
+    Ok(())
+}
+
+impl Repository {
+    /// Publishes the working copy to `out` (created if missing) and verifies it as a client.
+    pub fn publish(&self, out: &Path, clock: &dyn Clock) -> Result<Published, PublishError> {
+        let status = self.status(clock.now());
+        if !status.is_publishable() {
+            return Err(PublishError::Blocked {
+                problems: status.problems,
+            });
+        }
+        fs::create_dir_all(out.join("metadata")).map_err(io_error(out))?;
+        let out = out.canonicalize().map_err(io_error(out))?;
+
+        // Plan: targets first, then targets, root and snapshot metadata; timestamp last.
+        let mut plan = Vec::new();
+        for (name, file) in &self.targets().signed().targets {
+            let path = TargetPath::parse(name).map_err(RepoError::from)?;
+            let sha256 = file.hashes.get("sha256").cloned().unwrap_or_default();
+            let working = self.target_file(name);
+            let (length, hashes) = hash_file(&working)?;
+            if length != file.length || hashes.get("sha256") != Some(&sha256) {
+                return Err(PublishError::TargetChanged {
+                    name: name.clone(),
+                    path: working,
+                    expected_length: file.length,
+                    expected_sha256: sha256,
+                });
+            }
+            plan.push(Planned {
+                relative: target_location(&path, &sha256),
+                source: Source::Target {
+                    path: working,
+                    length,
+                    sha256,
+                },
+                target_name: Some(name.clone()),
+            });
+        }
+        let metadata = PathBuf::from("metadata");
+        plan.push(Planned {
+            relative: metadata.join(format!("{}.targets.json", self.targets().signed().version)),
+            source: Source::Bytes(self.targets().bytes().to_vec()),
+            target_name: None,
+        });
+        for root in self.roots() {
+            plan.push(Planned {
+                relative: metadata.join(format!("{}.root.json", root.signed().version)),
+                source: Source::Bytes(root.bytes().to_vec()),
+                target_name: None,
+            });
+        }
+        plan.push(Planned {
+            relative: metadata.join(format!(
+                "{}.snapshot.json",
+                self.snapshot().signed().version
+            )),
+            source: Source::Bytes(self.snapshot().bytes().to_vec()),
+            target_name: None,
+        });
+
+        // Check everything against what is published before writing anything.
+        let mut to_write = Vec::new();
+        let mut unchanged = 0;
+        for planned in plan {
+            let destination = out.join(&planned.relative);
+            if destination.exists() {
+                if !same_bytes(&destination, &planned.source)? {
+                    return Err(PublishError::Conflict { path: destination });
+                }
+                unchanged += 1;
+            } else {
+                to_write.push(planned);
+            }
+        }
+        let timestamp_path = out.join("metadata").join("timestamp.json");
+        let timestamp_bytes = self.timestamp().bytes();
+        let timestamp_changed = match fs::read(&timestamp_path) {
+            Ok(published) if published == timestamp_bytes => false,
+            Ok(published) => {
+                let parsed = Metadata::<Timestamp>::from_bytes(&published).map_err(|source| {
+                    PublishError::UnreadablePublished {
+                        path: timestamp_path.clone(),
+                        source,
+                    }
+                })?;
+                let found = self.timestamp().signed().version;
+                if parsed.signed().version >= found {
+                    return Err(PublishError::Rollback {
+                        path: timestamp_path,
+                        published: parsed.signed().version,
+                        found,
+                    });
+                }
+                true
+            }
+            Err(error) if error.kind() == io::ErrorKind::NotFound => true,
+            Err(source) => {
+                return Err(PublishError::Io {
+                    path: timestamp_path,
+                    source,
+                });
+            }
+        };
+        if !timestamp_changed {
+            unchanged += 1;
+        }
+
+        // Write the immutable files; then stage the timestamp and verify through it.
+        let mut created: Vec<PathBuf> = Vec::new();
+        let result = self.write_and_verify(
+            &out,
+            &to_write,
+            timestamp_changed.then_some(timestamp_bytes),
+            &mut created,
+            clock,
+        );
+        if let Err(error) = result {
+            for path in created.iter().rev() {
+                let _ = fs::remove_file(out.join(path));
+            }
+            return Err(error);
+        }
+
+        // The outside view, after the swap: exactly what a user's app now sees.
+        let names: Vec<String> = self.targets().signed().targets.keys().cloned().collect();
+        verify_as_client(
+            &out,
+            FileTransport,
+            self.roots()[0].bytes(),
+            &names,
+            &[],
+            clock,
+        )?;
+
+        let mut written: Vec<PathBuf> = to_write.iter().map(|p| p.relative.clone()).collect();
+        if timestamp_changed {
+            written.push(PathBuf::from("metadata").join("timestamp.json"));
+        }
+        let new_targets = to_write
+            .iter()
+            .filter_map(|planned| {
+                let name = planned.target_name.as_ref()?;
+                let file = self.targets().signed().targets.get(name)?;
+                Some(PublishedTarget {
+                    name: name.clone(),
+                    sha256: file.hashes.get("sha256").cloned().unwrap_or_default(),
+                    release: file
+                        .custom
+                        .as_ref()
+                        .and_then(|custom| Release::from_custom(name, custom).ok().flatten()),
+                })
+            })
+            .collect();
+        Ok(Published {
+            written,
+            unchanged,
+            new_targets,
+            role_versions: RoleVersions {
+                root: self.root().signed().version,
+                targets: self.targets().signed().version,
+                snapshot: self.snapshot().signed().version,
+                timestamp: self.timestamp().signed().version,
+            },
+        })
+    }
+
+    fn write_and_verify(
+        &self,
+        out: &Path,
+        to_write: &[Planned],
+        timestamp: Option<&[u8]>,
+        created: &mut Vec<PathBuf>,
+        clock: &dyn Clock,
+    ) -> Result<(), PublishError> {
+        for planned in to_write {
+            let destination = out.join(&planned.relative);
+            match &planned.source {
+                Source::Bytes(bytes) => files::write_atomic(&destination, bytes),
+                Source::Target { path, .. } => files::copy_atomic(path, &destination),
+            }
+            .map_err(io_error(&destination))?;
+            created.push(planned.relative.clone());
+        }
+        let Some(timestamp) = timestamp else {
+            return Ok(());
+        };
+        let metadata = out.join("metadata");
+        let staged = metadata.join(".timestamp.json.staged");
+        files::write_atomic(&staged, timestamp).map_err(io_error(&staged))?;
+        created.push(PathBuf::from("metadata").join(".timestamp.json.staged"));
+        let names: Vec<String> = self.targets().signed().targets.keys().cloned().collect();
+        let download: Vec<String> = to_write
+            .iter()
+            .filter_map(|planned| planned.target_name.clone())
+            .collect();
+        verify_as_client(
+            out,
+            StagedTransport {
+                timestamp_url: file_url(&metadata.join("timestamp.json")),
+                staged_url: file_url(&staged),
+            },
+            self.roots()[0].bytes(),
+            &names,
+            &download,
+            clock,
+        )?;
+        // The one step that makes the new version visible.
+        let target = metadata.join("timestamp.json");
+        fs::rename(&staged, &target).map_err(io_error(&target))?;
+        created.pop();
+        files::sync_dir(&metadata).map_err(io_error(&metadata))?;
+        Ok(())
+    }
+}

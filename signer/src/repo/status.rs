@@ -1,0 +1,299 @@
+//! `repo status`: for each role, its version, expiry and signatures against its threshold, and
+//! everything that keeps the working copy from being published.
+
+use std::fmt;
+
+use sigil_keys::KeyId;
+use sigil_updater::tuf::metadata::{Envelope, RoleKeys, RoleType, Root};
+use sigil_updater::tuf::{Expires, UnixTime};
+
+use super::policy::ROLES;
+use super::{Repository, snapshot_meta_file};
+
+/// One role's signatures as the current root judges them.
+#[derive(Debug, Clone)]
+pub struct RoleStatus {
+    pub role: RoleType,
+    pub version: u64,
+    pub expires: Expires,
+    pub threshold: u64,
+    /// Keys of the role whose signature verifies.
+    pub valid: Vec<KeyId>,
+    /// Keys of the role with no valid signature.
+    pub missing: Vec<KeyId>,
+}
+
+/// Something that blocks publishing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Problem {
+    /// Fewer valid signatures than the threshold.
+    BelowThreshold {
+        role: RoleType,
+        valid: u64,
+        threshold: u64,
+    },
+    /// A signature by one of the role's keys that does not verify: the metadata was changed
+    /// after it was signed, or the signature was damaged.
+    BadSignature {
+        role: RoleType,
+        keyid: KeyId,
+    },
+    /// Root version `version` is not signed by a threshold of the previous root's root keys.
+    RootNotSignedByPrevious {
+        version: u64,
+        valid: u64,
+        threshold: u64,
+    },
+    Expired {
+        role: RoleType,
+        expires: Expires,
+    },
+    /// Snapshot lists another targets version than the working one.
+    SnapshotStale {
+        listed: Option<u64>,
+        found: u64,
+    },
+    /// Timestamp does not describe the working snapshot.
+    TimestampStale,
+}
+
+impl Problem {
+    /// The role the problem is in.
+    #[must_use]
+    pub fn role(&self) -> RoleType {
+        match self {
+            Self::BelowThreshold { role, .. }
+            | Self::BadSignature { role, .. }
+            | Self::Expired { role, .. } => *role,
+            Self::RootNotSignedByPrevious { .. } => RoleType::Root,
+            Self::SnapshotStale { .. } => RoleType::Snapshot,
+            Self::TimestampStale => RoleType::Timestamp,
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BelowThreshold {
+                role,
+                valid,
+                threshold,
+            } => write!(
+                f,
+                "{role}: {valid} valid signature(s), threshold is {threshold} (sign with `repo sign {role}`)"
+            ),
+            Self::BadSignature { role, keyid } => write!(
+                f,
+                "{role}: the signature by key {keyid} does not verify (was the metadata edited after it was signed?)"
+            ),
+            Self::RootNotSignedByPrevious {
+                version,
+                valid,
+                threshold,
+            } => write!(
+                f,
+                "root: version {version} has {valid} valid signature(s) from the previous root's keys, threshold is {threshold}"
+            ),
+            Self::Expired { role, expires } => write!(
+                f,
+                "{role}: expired at {expires} (re-sign it{})",
+                if matches!(role, RoleType::Snapshot | RoleType::Timestamp) {
+                    " with `repo refresh`"
+                } else {
+                    ""
+                }
+            ),
+            Self::SnapshotStale { listed, found } => write!(
+                f,
+                "snapshot: lists targets version {}, the working targets is version {found} (run `repo refresh`)",
+                listed.map_or_else(|| "none".to_owned(), |v| v.to_string())
+            ),
+            Self::TimestampStale => f.write_str(
+                "timestamp: does not describe the working snapshot (run `repo refresh`)",
+            ),
+        }
+    }
+}
+
+/// The state of a working copy.
+#[derive(Debug, Clone)]
+pub struct RepoStatus {
+    pub roles: Vec<RoleStatus>,
+    pub problems: Vec<Problem>,
+}
+
+impl RepoStatus {
+    /// Whether nothing blocks publishing.
+    #[must_use]
+    pub fn is_publishable(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// The keys of `keys.keyids` whose signature in `envelope` verifies, and those whose signature
+/// is present but does not.
+fn check_signatures(root: &Root, keys: &RoleKeys, envelope: &Envelope) -> (Vec<KeyId>, Vec<KeyId>) {
+    let message = envelope.canonical_signed();
+    let mut valid = Vec::new();
+    let mut bad = Vec::new();
+    for keyid in &keys.keyids {
+        let signatures: Vec<_> = envelope
+            .signatures()
+            .iter()
+            .filter(|signature| &signature.keyid == keyid)
+            .collect();
+        if signatures.is_empty() {
+            continue;
+        }
+        let public = root
+            .keys
+            .get(keyid)
+            .and_then(|key| key.to_public_key().ok());
+        let verified = public.is_some_and(|public| {
+            signatures.iter().any(|signature| {
+                hex::decode(&signature.sig).is_ok_and(|sig| public.verify(message, &sig).is_ok())
+            })
+        });
+        if verified {
+            valid.push(keyid.clone());
+        } else {
+            bad.push(keyid.clone());
+        }
+    }
+    (valid, bad)
+}
+
+fn count(keys: &[KeyId]) -> u64 {
+    u64::try_from(keys.len()).unwrap_or(u64::MAX)
+}
+
+impl Repository {
+    /// Checks every role as a client would at `now`: signatures against the current root (and
+    /// each root against the one before it, TUF 5.3.4), expiry, and that snapshot and timestamp
+    /// describe the working targets and snapshot.
+    #[must_use]
+    pub fn status(&self, now: UnixTime) -> RepoStatus {
+        let root = self.root().signed();
+        let mut roles = Vec::new();
+        let mut problems = Vec::new();
+        for role in ROLES {
+            let envelope = match role {
+                RoleType::Root => self.root().envelope(),
+                RoleType::Targets => self.targets().envelope(),
+                RoleType::Snapshot => self.snapshot().envelope(),
+                RoleType::Timestamp => self.timestamp().envelope(),
+            };
+            let (version, expires) = match role {
+                RoleType::Root => (root.version, root.expires.clone()),
+                RoleType::Targets => {
+                    let s = self.targets().signed();
+                    (s.version, s.expires.clone())
+                }
+                RoleType::Snapshot => {
+                    let s = self.snapshot().signed();
+                    (s.version, s.expires.clone())
+                }
+                RoleType::Timestamp => {
+                    let s = self.timestamp().signed();
+                    (s.version, s.expires.clone())
+                }
+            };
+            // Every root has the four roles: checked when it was parsed.
+            let Some(keys) = root.role(role) else {
+                continue;
+            };
+            let (valid, bad) = check_signatures(root, keys, envelope);
+            for keyid in &bad {
+                problems.push(Problem::BadSignature {
+                    role,
+                    keyid: keyid.clone(),
+                });
+            }
+            if count(&valid) < keys.threshold {
+                problems.push(Problem::BelowThreshold {
+                    role,
+                    valid: count(&valid),
+                    threshold: keys.threshold,
+                });
+            }
+            if expires.is_expired_at(now) {
+                problems.push(Problem::Expired {
+                    role,
+                    expires: expires.clone(),
+                });
+            }
+            let missing = keys
+                .keyids
+                .iter()
+                .filter(|keyid| !valid.contains(keyid))
+                .cloned()
+                .collect();
+            roles.push(RoleStatus {
+                role,
+                version,
+                expires,
+                threshold: keys.threshold,
+                valid,
+                missing,
+            });
+        }
+        for pair in self.roots().windows(2) {
+            let (previous, next) = (pair[0].signed(), &pair[1]);
+            let Some(keys) = previous.role(RoleType::Root) else {
+                continue;
+            };
+            let (valid, bad) = check_signatures(previous, keys, next.envelope());
+            for keyid in bad {
+                let problem = Problem::BadSignature {
+                    role: RoleType::Root,
+                    keyid,
+                };
+                if !problems.contains(&problem) {
+                    problems.push(problem);
+                }
+            }
+            if count(&valid) < keys.threshold {
+                problems.push(Problem::RootNotSignedByPrevious {
+                    version: next.signed().version,
+                    valid: count(&valid),
+                    threshold: keys.threshold,
+                });
+            }
+        }
+        let targets_version = self.targets().signed().version;
+        let listed = self
+            .snapshot()
+            .signed()
+            .role_meta("targets")
+            .map(|m| m.version);
+        if listed != Some(targets_version) {
+            problems.push(Problem::SnapshotStale {
+                listed,
+                found: targets_version,
+            });
+        }
+        let expected = snapshot_meta_file(self.snapshot());
+        let timestamp_meta = self.timestamp().signed().snapshot_meta();
+        let describes = timestamp_meta.is_some_and(|meta| {
+            meta.version == expected.version
+                && meta
+                    .length
+                    .is_none_or(|length| Some(length) == expected.length)
+                && meta.hashes.as_ref().is_none_or(|hashes| {
+                    hashes.get("sha256").is_some_and(|hash| {
+                        expected
+                            .hashes
+                            .as_ref()
+                            .and_then(|e| e.get("sha256"))
+                            .is_some_and(|e| e.eq_ignore_ascii_case(hash))
+                    })
+                })
+        });
+        if !describes {
+            problems.push(Problem::TimestampStale);
+        }
+        RepoStatus { roles, problems }
+    }
+}

@@ -1,0 +1,162 @@
+//! Helpers shared by the repository tests: running the CLI, and a client that reads a
+//! published repository as an installed app would.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code, unreachable_pub)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use sigil_keys::KeyId;
+use sigil_signer::repo::Repository;
+use sigil_updater::tuf::metadata::RoleType;
+use sigil_updater::tuf::{
+    DirStorage, FileTransport, TargetInfo, TargetPath, UpdateError, Updater, UpdaterBuilder,
+};
+
+pub fn sigil() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sigil-signer"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    command
+}
+
+pub fn run(command: &mut Command) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().unwrap();
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8(stdout).unwrap(),
+        String::from_utf8(stderr).unwrap(),
+    )
+}
+
+/// Runs the CLI and requires success.
+pub fn ok(command: &mut Command) -> String {
+    let (code, stdout, stderr) = run(command);
+    assert_eq!(code, 0, "stdout: {stdout}\nstderr: {stderr}");
+    stdout
+}
+
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, contents: &[u8]) -> PathBuf {
+        let path = self.path(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    /// `repo init --unencrypted` in `repo`, with extra arguments.
+    pub fn init(&self, extra: &[&str]) -> PathBuf {
+        let repo = self.path("repo");
+        ok(sigil()
+            .args(["repo", "init", "--unencrypted", "--dir"])
+            .arg(&repo)
+            .args(extra));
+        repo
+    }
+
+    /// `repo add` of one file as release 1.0.0 for linux/x86_64.
+    pub fn add(&self, repo: &Path, file: &Path, extra: &[&str]) -> String {
+        ok(sigil()
+            .args(["repo", "add", "--dir"])
+            .arg(repo)
+            .args([
+                "--version",
+                "1.0.0",
+                "--platform",
+                "linux",
+                "--arch",
+                "x86_64",
+            ])
+            .args(extra)
+            .arg(file))
+    }
+
+    pub fn publish(&self, repo: &Path, site: &Path) -> (i32, String, String) {
+        run(sigil()
+            .args(["repo", "publish", "--dir"])
+            .arg(repo)
+            .arg("--out")
+            .arg(site))
+    }
+}
+
+/// The key ids of `role` in the repository's current root.
+pub fn role_keyids(repo: &Path, role: RoleType) -> Vec<KeyId> {
+    Repository::open(repo)
+        .unwrap()
+        .role_keys(role)
+        .unwrap()
+        .keyids
+        .clone()
+}
+
+/// Every file under `dir` with its bytes: to show that a refused command left a site as it was.
+pub fn snapshot_tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(current) = stack.pop() {
+        for entry in std::fs::read_dir(&current).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                files.insert(path.strip_prefix(dir).unwrap().to_owned(), bytes);
+            }
+        }
+    }
+    files
+}
+
+fn file_url(path: &Path) -> String {
+    format!("file://{}", path.canonicalize().unwrap().display())
+}
+
+/// A fresh client of the site at `site` that ships `N.root.json` of version 1 as its root.
+pub fn client(site: &Path, storage: &Path) -> Result<Updater, UpdateError> {
+    std::fs::create_dir_all(storage).unwrap();
+    let root = std::fs::read(site.join("metadata/1.root.json")).unwrap();
+    UpdaterBuilder::new(
+        &file_url(&site.join("metadata")),
+        FileTransport,
+        DirStorage::new(storage),
+    )
+    .initial_root(root)
+    .load()
+}
+
+/// Refreshes `client`, finds `name` and downloads it into `dir`.
+pub fn download(
+    client: &mut Updater,
+    site: &Path,
+    name: &str,
+    dir: &Path,
+) -> Result<(TargetInfo, PathBuf), UpdateError> {
+    client.refresh()?;
+    let info = client
+        .target_info(&TargetPath::parse(name).unwrap())?
+        .unwrap_or_else(|| panic!("{name} is not a target"));
+    std::fs::create_dir_all(dir).unwrap();
+    let path = client.download_target(&info, &file_url(&site.join("targets")), dir)?;
+    Ok((info, path))
+}
