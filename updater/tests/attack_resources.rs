@@ -157,3 +157,32 @@ fn slow_retrieval_attack_on_a_target_is_abandoned() {
     );
     assert!(disk_state(downloads.path()).is_empty());
 }
+
+#[test]
+fn endless_data_attack_through_a_chain_of_delegations_stops_at_the_visit_limit() {
+    let mut repo = Repo::new();
+    // Forty roles, each delegating everything to the next; none lists the target.
+    let mut delegator = "targets".to_owned();
+    for index in 0..40 {
+        let name = format!("role-{index}");
+        repo.delegate(&delegator, &name, &["*"], false);
+        delegator = name;
+    }
+    repo.publish_new_versions();
+    let dir = tempfile::tempdir().unwrap();
+    let mut client = repo.client(dir.path());
+    let error = client
+        .target_info(&TargetPath::parse("app.tgz").unwrap())
+        .unwrap_err();
+    assert!(
+        matches!(error, UpdateError::DelegationLimit { limit: 32, .. }),
+        "{error}"
+    );
+    let delegated_fetches = repo
+        .transport
+        .requests()
+        .iter()
+        .filter(|url| url.contains("/role-"))
+        .count();
+    assert_eq!(delegated_fetches, 32);
+}

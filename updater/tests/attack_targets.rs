@@ -101,11 +101,13 @@ fn wrong_software_installation_of_another_genuine_target_is_refused() {
     let downloads = tempfile::tempdir().unwrap();
     let mut client = repo.client(metadata.path());
     let info = client.target_info(&path("app-linux.tgz")).unwrap().unwrap();
+    let before = disk_state(metadata.path());
     let error = client
         .download_target(&info, TARGETS_URL, downloads.path())
         .unwrap_err();
     assert!(matches!(error, UpdateError::TargetHash { .. }), "{error}");
     assert!(disk_state(downloads.path()).is_empty());
+    assert_eq!(disk_state(metadata.path()), before);
 }
 
 #[test]
@@ -125,10 +127,12 @@ fn wrong_software_installation_by_a_role_outside_its_paths_is_refused() {
             .unwrap()
             .is_some()
     );
+    let before = disk_state(metadata.path());
     assert_eq!(
         client.target_info(&path("tools/updater.tgz")).unwrap(),
         None
     );
+    assert_eq!(disk_state(metadata.path()), before);
     // `*` does not cross a `/`.
     repo.add_target("plugins", "plugins/deep/b.tgz", b"deep");
     repo.publish_new_versions();
@@ -163,12 +167,15 @@ fn extraneous_dependencies_from_a_later_role_are_cut_off_by_a_terminating_delega
             .role,
         "core"
     );
+    let before = disk_state(metadata.path());
     assert_eq!(
         client
             .target_info(&path("lib/extra-dependency.tgz"))
             .unwrap(),
         None
     );
+    // Nothing was trusted for the refused lookup: community.json was not even fetched.
+    assert_eq!(disk_state(metadata.path()), before);
     assert_eq!(
         client
             .target_info(&path("extras/theme.tgz"))
@@ -208,11 +215,18 @@ fn extraneous_dependencies_through_a_role_reached_by_another_delegator_are_refus
             .unwrap()
             .is_some()
     );
+    let mut before = disk_state(metadata.path());
     let error = client.target_info(&path("team-b/app.tgz")).unwrap_err();
     assert!(
         matches!(error, UpdateError::Trust(TrustError::Threshold(_))),
         "{error}"
     );
+    // The only new trusted file is parent-b's own (genuine) metadata; release.json is as the
+    // first, valid, path left it.
+    let mut after = disk_state(metadata.path());
+    assert!(after.remove("parent-b.json").is_some());
+    before.remove("parent-b.json");
+    assert_eq!(after, before);
 }
 
 #[test]
