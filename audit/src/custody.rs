@@ -13,11 +13,7 @@ use crate::Summary;
 
 /// Opens the log in `dir` to append to it, creating it if `dir` holds none.
 pub fn open_log(dir: &Path) -> Result<Log, StoreError> {
-    if dir.join("entries.jsonl").exists() {
-        Log::open(dir, LogOptions::new())
-    } else {
-        Log::create(dir, LogOptions::new())
-    }
+    Log::open_or_create(dir, LogOptions::new())
 }
 
 /// Why a custody entry for an audit could not be made.

@@ -15,11 +15,7 @@ use crate::sign::SignedFile;
 
 /// Opens the log in `dir` to append to it, creating it if `dir` holds none.
 pub fn open_log(dir: &Path) -> Result<Log, StoreError> {
-    if dir.join("entries.jsonl").exists() {
-        Log::open(dir, LogOptions::new())
-    } else {
-        Log::create(dir, LogOptions::new())
-    }
+    Log::open_or_create(dir, LogOptions::new())
 }
 
 /// Records that `signer` generated its own key, for `purpose` (`release`, a TUF role, ...).

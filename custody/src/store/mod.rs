@@ -170,6 +170,15 @@ impl Log {
         Self::open(dir, options)
     }
 
+    /// Opens the log in `dir` to append to it, creating it first if `dir` holds none.
+    pub fn open_or_create(dir: &Path, options: LogOptions) -> Result<Self, StoreError> {
+        if dir.join(ENTRIES_FILE).exists() {
+            Self::open(dir, options)
+        } else {
+            Self::create(dir, options)
+        }
+    }
+
     /// Opens an existing log to append to it. A torn tail is cut back to the last complete
     /// entry (see [`Log::torn_tail`]).
     pub fn open(dir: &Path, options: LogOptions) -> Result<Self, StoreError> {

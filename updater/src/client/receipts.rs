@@ -48,11 +48,7 @@ impl Receipts {
         signer: Box<dyn Signer>,
         clock: Box<dyn Clock + Send + Sync>,
     ) -> Result<Self, ClientError> {
-        let log = if dir.join("entries.jsonl").exists() {
-            Log::open(dir, LogOptions::new())
-        } else {
-            Log::create(dir, LogOptions::new())
-        }?;
+        let log = Log::open_or_create(dir, LogOptions::new())?;
         let index_path = dir.join("artifacts.json");
         let artifacts = match std::fs::read(&index_path) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| ClientError::ReceiptIndex {
