@@ -93,7 +93,10 @@ fn main() {
     let bytes = std::fs::metadata(dir.path().join("entries.jsonl"))
         .unwrap()
         .len();
-    println!("{entries} entries on disk: {} bytes per entry", bytes / entries.max(1));
+    println!(
+        "{entries} entries on disk: {} bytes per entry",
+        bytes / entries.max(1)
+    );
 
     let note_signer = NoteSigner::new("bench.example/custody", &key).unwrap();
     let note = log

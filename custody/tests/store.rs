@@ -237,7 +237,9 @@ fn batch_appends_chain_like_single_appends_and_survive_reopening() {
     append_n(&mut log, 3, "single");
     let signer = key();
     let clock = TickingClock::default();
-    let drafts: Vec<_> = (0..50).map(|i| signed(&format!("batch-{i}"), &signer)).collect();
+    let drafts: Vec<_> = (0..50)
+        .map(|i| signed(&format!("batch-{i}"), &signer))
+        .collect();
     let appended = log.append_all(&drafts, &signer, &clock).unwrap();
     assert_eq!(appended.len(), 50);
     assert_eq!(appended[0].index, 3);
