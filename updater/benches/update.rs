@@ -157,7 +157,9 @@ fn run_one(mib: u64) {
     let (length, sha256, sha512) = write_release(&site.join(name), mib);
     let release_key = MinisignSecretKey::generate().unwrap();
     let options = SignOptions {
-        trusted_comment: Some("bench".into()),
+        trusted_comment: Some(format!(
+            "file:{name}\tversion:2.0.0\tplatform:linux\tarch:x86_64\thashed"
+        )),
         untrusted_comment: None,
         file_name: name.into(),
         timestamp: 0,

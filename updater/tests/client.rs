@@ -52,9 +52,11 @@ fn release_archive(version: &str) -> Vec<u8> {
     builder.into_inner().unwrap().finish().unwrap()
 }
 
-fn signature_of(key: &MinisignSecretKey, data: &[u8]) -> String {
+fn signature_of(key: &MinisignSecretKey, data: &[u8], version: &str) -> String {
     let options = SignOptions {
-        trusted_comment: Some("sample-app release".into()),
+        trusted_comment: Some(format!(
+            "file:app\tversion:{version}\tplatform:linux\tarch:x86_64\thashed"
+        )),
         untrusted_comment: None,
         file_name: "app".into(),
         timestamp: 0,
@@ -77,7 +79,7 @@ fn publish_release(repo: &mut Repo, version: &str, key: Option<&MinisignSecretKe
     let mut sigil =
         json!({"version": version, "channel": "stable", "platform": "linux", "arch": "x86_64"});
     if let Some(key) = key {
-        sigil["signature"] = json!(signature_of(key, &archive));
+        sigil["signature"] = json!(signature_of(key, &archive, version));
     }
     repo.targets.targets.get_mut(&name).unwrap().custom = Some(json!({ "sigil": sigil }));
     repo.publish_new_versions();
@@ -158,7 +160,10 @@ fn update_install_confirm_then_roll_back_a_bad_release() {
         .client
         .download(&release, &app.source, None, None)
         .unwrap();
-    assert_eq!(verified.trusted_comment, "sample-app release");
+    assert_eq!(
+        verified.trusted_comment,
+        "file:app\tversion:1.1.0\tplatform:linux\tarch:x86_64\thashed"
+    );
     app.client.install(&verified, T0).unwrap();
     assert_eq!(installed_version(&app), "sample-app 1.1.0\n");
     assert!(matches!(
@@ -311,4 +316,108 @@ fn malformed_release_metadata_is_reported_not_chosen() {
     assert!(check.available.is_none());
     assert_eq!(check.invalid.len(), 1);
     assert!(check.invalid[0].to_string().contains("broken.tar.gz"));
+}
+
+#[test]
+fn old_signed_release_replayed_as_a_new_version_is_refused() {
+    // Whoever controls the targets metadata lists a genuine, signed 1.0.1 artifact (say, one with
+    // a known hole) as version 9.0.0: the signature's own comment says 1.0.1.
+    let mut repo = Repo::new();
+    let release_key = MinisignSecretKey::generate().unwrap();
+    let old = release_archive("1.0.1");
+    let name = "sample-app-9.0.0-linux-x86_64.tar.gz";
+    repo.add_target("targets", name, &old);
+    repo.targets.targets.get_mut(name).unwrap().custom = Some(json!({"sigil": {
+        "version": "9.0.0", "platform": "linux", "arch": "x86_64",
+        "signature": signature_of(&release_key, &old, "1.0.1"),
+    }}));
+    repo.publish_new_versions();
+    let mut app = app(&repo, &release_key);
+    let release = app.client.check().unwrap().available.unwrap();
+    let err = app
+        .client
+        .download(&release, &app.source, None, None)
+        .unwrap_err();
+    assert!(
+        matches!(err, ClientError::SignatureNotForRelease { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("is for version 1.0.1, not for the version 9.0.0"),
+        "{err}"
+    );
+    assert!(app.client.current_dir().is_none());
+}
+
+#[test]
+fn signature_that_names_no_version_is_refused() {
+    let mut repo = Repo::new();
+    let release_key = MinisignSecretKey::generate().unwrap();
+    let archive = release_archive("1.1.0");
+    let name = "sample-app-1.1.0-linux-x86_64.tar.gz";
+    repo.add_target("targets", name, &archive);
+    let options = SignOptions {
+        trusted_comment: Some("timestamp:0\tfile:app\thashed".into()),
+        untrusted_comment: None,
+        file_name: "app".into(),
+        timestamp: 0,
+    };
+    let signature = sign_reader(
+        release_key.private_key(),
+        release_key.key_number(),
+        Cursor::new(&archive),
+        &options,
+    )
+    .unwrap();
+    repo.targets.targets.get_mut(name).unwrap().custom = Some(json!({"sigil": {
+        "version": "1.1.0", "platform": "linux", "arch": "x86_64", "signature": signature.encode(),
+    }}));
+    repo.publish_new_versions();
+    let mut app = app(&repo, &release_key);
+    let release = app.client.check().unwrap().available.unwrap();
+    let err = app
+        .client
+        .download(&release, &app.source, None, None)
+        .unwrap_err();
+    assert!(err.to_string().contains("names no version"), "{err}");
+}
+
+#[test]
+fn signature_for_another_platform_is_refused() {
+    let mut repo = Repo::new();
+    let release_key = MinisignSecretKey::generate().unwrap();
+    let archive = release_archive("1.1.0");
+    let name = "sample-app-1.1.0-linux-x86_64.tar.gz";
+    repo.add_target("targets", name, &archive);
+    let options = SignOptions {
+        trusted_comment: Some(
+            "file:app\tversion:1.1.0\tplatform:windows\tarch:x86_64\thashed".into(),
+        ),
+        untrusted_comment: None,
+        file_name: "app".into(),
+        timestamp: 0,
+    };
+    let signature = sign_reader(
+        release_key.private_key(),
+        release_key.key_number(),
+        Cursor::new(&archive),
+        &options,
+    )
+    .unwrap();
+    repo.targets.targets.get_mut(name).unwrap().custom = Some(json!({"sigil": {
+        "version": "1.1.0", "platform": "linux", "arch": "x86_64", "signature": signature.encode(),
+    }}));
+    repo.publish_new_versions();
+    let mut app = app(&repo, &release_key);
+    let release = app.client.check().unwrap().available.unwrap();
+    let err = app
+        .client
+        .download(&release, &app.source, None, None)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("is for platform windows, not for the platform linux"),
+        "{err}"
+    );
 }

@@ -34,7 +34,9 @@ fn publish(repo: &mut Repo, version: &str, key: &MinisignSecretKey) {
     let name = format!("app-{version}.tar.gz");
     repo.add_target("targets", &name, &bytes);
     let options = SignOptions {
-        trusted_comment: Some(format!("app {version}")),
+        trusted_comment: Some(format!(
+            "file:{name}\tversion:{version}\tplatform:linux\tarch:x86_64\thashed"
+        )),
         untrusted_comment: None,
         file_name: name.clone(),
         timestamp: 0,
@@ -131,7 +133,7 @@ fn check_install_confirm_and_status() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(
         stdout,
-        "verified app-1.1.0.tar.gz 1.1.0 (TUF hashes and the release key; app 1.1.0)\n\
+        "verified app-1.1.0.tar.gz 1.1.0 against TUF's hashes and the release key\n\
          installed 1.1.0: it must confirm its health within 1800 s, or it is rolled back\n"
     );
     assert_eq!(

@@ -184,8 +184,8 @@ fn run(cli: &Cli) -> Result<(), CliError> {
                 std::io::stderr().is_terminal().then_some(&progress);
             let verified = client.download(&release, &source, report, None)?;
             say(&format!(
-                "verified {} {} (TUF hashes and the release key; {})\n",
-                release.target, release.version, verified.trusted_comment
+                "verified {} {} against TUF's hashes and the release key\n",
+                release.target, release.version
             ));
             if matches!(cli.command, Command::Install) {
                 client.install(&verified, now()?)?;

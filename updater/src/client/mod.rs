@@ -41,6 +41,15 @@ pub enum ClientError {
     TargetName { target: String, reason: String },
     #[error("release {target}: no signature in its release metadata, and the app requires one")]
     Unsigned { target: String },
+    #[error(
+        "release {target}: its signature is for {found}, not for the {expected} that trusted \
+         metadata lists: an old or other artifact replayed under a new name"
+    )]
+    SignatureNotForRelease {
+        target: String,
+        expected: String,
+        found: String,
+    },
     #[error("release {target}: its signature was refused: {source}")]
     Signature {
         target: String,
@@ -323,6 +332,10 @@ impl Client {
                 return Err(ClientError::Signature { target, source });
             }
         };
+        if let Err(error) = check_binding(release, &verified.trusted_comment) {
+            let _ = std::fs::remove_file(&downloaded);
+            return Err(error);
+        }
         if let (Some(receipts), Some(updater)) = (self.receipts.as_mut(), self.updater.as_ref()) {
             receipts.downloaded(
                 updater,
@@ -404,6 +417,46 @@ impl Client {
     pub fn current_dir(&self) -> Option<PathBuf> {
         self.installer.current_dir()
     }
+}
+
+/// Checks that the release signature's trusted comment names this release: its `version`, and
+/// its `platform` and `arch` when it names them (see the signer's release comment). A genuine
+/// artifact signed for one release, listed by whoever controls the targets metadata as another
+/// (a newer version, another platform), is refused.
+fn check_binding(release: &Release, trusted_comment: &str) -> Result<(), ClientError> {
+    let field = |key: &str| {
+        trusted_comment.split('\t').find_map(|part| {
+            part.strip_prefix(key)
+                .and_then(|rest| rest.strip_prefix(':'))
+        })
+    };
+    let mismatch = |expected: String, found: String| ClientError::SignatureNotForRelease {
+        target: release.target.clone(),
+        expected,
+        found,
+    };
+    let expected_version = format!("version {}", release.version);
+    match field("version").map(Version::parse) {
+        Some(Ok(version)) if version == release.version => {}
+        Some(Ok(version)) => return Err(mismatch(expected_version, format!("version {version}"))),
+        Some(Err(_)) | None => {
+            return Err(mismatch(
+                expected_version,
+                "no release: the signed comment names no version".to_owned(),
+            ));
+        }
+    }
+    for (key, expected) in [("platform", &release.platform), ("arch", &release.arch)] {
+        if let Some(found) = field(key) {
+            if found != expected {
+                return Err(mismatch(
+                    format!("{key} {expected}"),
+                    format!("{key} {found}"),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads the app's install id from `path`, making one on first use.
