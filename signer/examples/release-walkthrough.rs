@@ -251,15 +251,22 @@ fn main() -> Result<(), Box<dyn Error>> {
         fail("the untouched pipeline log did not verify");
     }
     let device_keys = KeyRing::new().with(device_key.public_key().clone());
+    // The app's key also signs a checkpoint of its receipts after each one.
+    let device_trust = CheckpointTrust::new(
+        DEFAULT_ORIGIN,
+        vec![NoteVerifier::new(
+            DEFAULT_ORIGIN,
+            device_key.public_key().clone(),
+        )?],
+    );
     let receipts = Log::open_read_only(&app_dir.join("custody"), LogOptions::new())?;
-    let report =
-        Verifier::new(&device_keys, &CheckpointTrust::new("", Vec::new())).verify(&receipts)?;
+    let report = Verifier::new(&device_keys, &device_trust).verify(&receipts)?;
     println!(
-        "   app receipts: {} entries, {} findings",
+        "   app receipts: {} entries, {} findings, checkpoint verified",
         report.size,
         report.findings.len()
     );
-    if !report.is_ok() {
+    if !report.is_ok() || report.checkpoint.is_none() {
         fail("the app's receipts did not verify");
     }
     let digest = Sha256Digest::of(&release_110);

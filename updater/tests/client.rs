@@ -200,9 +200,19 @@ fn update_install_confirm_then_roll_back_a_bad_release() {
         sigil_custody::LogOptions::new(),
     )
     .unwrap();
-    let report = Verifier::new(&keys, &CheckpointTrust::new("none", Vec::new()))
-        .verify(&log)
-        .unwrap();
+    // The device key also signs a checkpoint after every receipt.
+    let origin = sigil_custody::DEFAULT_ORIGIN;
+    let trust = CheckpointTrust::new(
+        origin,
+        vec![
+            sigil_custody::NoteVerifier::new(origin, app.device_key.public_key().clone()).unwrap(),
+        ],
+    );
+    let report = Verifier::new(&keys, &trust).verify(&log).unwrap();
+    assert_eq!(
+        report.checkpoint.as_ref().map(|c| c.checkpoint.size),
+        Some(6)
+    );
     assert!(report.is_ok(), "{:?}", report.findings);
     let types: Vec<String> = (0..report.size)
         .map(|i| {

@@ -84,6 +84,12 @@ impl Receipts {
             self.signer.as_ref(),
             self.clock.as_ref(),
         )?;
+        // A checkpoint after every receipt, so that cutting the newest receipts off is noticed.
+        // Checkpoints are signed notes, which take Ed25519 keys only.
+        if self.signer.public_key().scheme() == sigil_keys::Scheme::Ed25519 {
+            self.log
+                .sign_checkpoint(sigil_custody::DEFAULT_ORIGIN, self.signer.as_ref())?;
+        }
         Ok(())
     }
 
