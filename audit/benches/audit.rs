@@ -163,9 +163,9 @@ fn main() {
         let output = Command::new("cargo")
             .args(["deny", "--manifest-path"])
             .arg(workspace.join("Cargo.toml"))
-            .args(["--offline", "check", "--config"])
+            .args(["--offline", "--workspace", "--config"])
             .arg(&deny_config)
-            .arg("licenses")
+            .args(["check", "licenses"])
             .output();
         match output {
             Ok(output)
