@@ -55,5 +55,5 @@ pub use offline::EntryProof;
 pub use predicate::Predicate;
 pub use statement::{Sha256Digest, Subject};
 pub use store::{Log, LogOptions};
-pub use trace::trace;
+pub use trace::{Lineage, trace, trace_lineage};
 pub use verify::{Finding, FindingKind, Report, Verifier};

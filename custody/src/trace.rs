@@ -58,3 +58,62 @@ pub fn trace(log: &Log, digest: &Sha256Digest, keys: &KeyRing) -> Result<Trace, 
         rejected,
     })
 }
+
+/// What an artifact was built from, as far as the log says: the artifact's own trace, then the
+/// trace of each input that a trusted build-provenance entry (SLSA provenance v1) names in its
+/// `resolvedDependencies` — a lockfile, and so the audit of that lockfile — and of their inputs
+/// in turn.
+#[derive(Debug)]
+pub struct Lineage {
+    /// The artifact's trace first, then its inputs', breadth first.
+    pub traces: Vec<(Option<String>, Trace)>,
+}
+
+/// How far [`trace_lineage`] follows inputs of inputs.
+const MAX_LINEAGE_DEPTH: usize = 4;
+/// How many digests [`trace_lineage`] traces at most.
+const MAX_LINEAGE_DIGESTS: usize = 64;
+
+/// Traces `digest` and, through trusted build-provenance entries, the inputs it was built from.
+pub fn trace_lineage(
+    log: &Log,
+    digest: &Sha256Digest,
+    keys: &KeyRing,
+) -> Result<Lineage, StoreError> {
+    let mut traces = Vec::new();
+    let mut seen = vec![*digest];
+    let mut frontier = vec![(None, *digest)];
+    for _ in 0..=MAX_LINEAGE_DEPTH {
+        let mut next = Vec::new();
+        for (name, current) in frontier {
+            let found = trace(log, &current, keys)?;
+            for step in &found.steps {
+                let Ok(crate::Predicate::SlsaProvenance(provenance)) = step.entry.predicate()
+                else {
+                    continue;
+                };
+                for input in &provenance.build_definition.resolved_dependencies {
+                    let Some(hex) = input.digest.get("sha256") else {
+                        continue;
+                    };
+                    let Ok(input_digest) = Sha256Digest::from_hex(hex) else {
+                        continue;
+                    };
+                    if seen.len() < MAX_LINEAGE_DIGESTS && !seen.contains(&input_digest) {
+                        seen.push(input_digest);
+                        next.push((
+                            input.name.clone().or_else(|| input.uri.clone()),
+                            input_digest,
+                        ));
+                    }
+                }
+            }
+            traces.push((name, found));
+        }
+        if next.is_empty() {
+            break;
+        }
+        frontier = next;
+    }
+    Ok(Lineage { traces })
+}

@@ -125,3 +125,98 @@ fn trace_lists_every_step_of_an_artifact_in_order() {
     let nothing = trace(&log, &artifact("never-built"), &keys).unwrap();
     assert!(nothing.steps.is_empty() && nothing.rejected.is_empty());
 }
+
+fn provenance(inputs: &[(&str, &[u8])]) -> Predicate {
+    Predicate::SlsaProvenance(SlsaProvenance {
+        build_definition: BuildDefinition {
+            build_type: "https://sigil.dev/custody/build/v1".into(),
+            external_parameters: serde_json::json!({}),
+            internal_parameters: None,
+            resolved_dependencies: inputs
+                .iter()
+                .map(|(name, bytes)| ResourceDescriptor {
+                    uri: None,
+                    name: Some((*name).to_owned()),
+                    digest: BTreeMap::from([(
+                        "sha256".into(),
+                        sigil_custody::Sha256Digest::of(bytes).to_hex(),
+                    )]),
+                })
+                .collect(),
+        },
+        run_details: RunDetails {
+            builder: Builder {
+                id: "https://example.com/ci".into(),
+            },
+            metadata: None,
+        },
+    })
+}
+
+#[test]
+fn lineage_follows_trusted_provenance_to_the_audit_of_the_lockfile() {
+    let dir = tempfile::tempdir().unwrap();
+    let ci = key();
+    let outsider = key();
+    let clock = TickingClock::default();
+    let mut log = Log::create(dir.path(), LogOptions::new()).unwrap();
+    let lockfile = b"{\"lockfileVersion\": 3}".as_slice();
+    let lock_subject = vec![Subject::new(
+        "package-lock.json",
+        sigil_custody::Sha256Digest::of(lockfile),
+    )];
+    // 0: the lockfile's audit; 1: the build, from that lockfile; 2: the artifact's signature.
+    let audit = Predicate::DependencyAudit(sigil_custody::predicate::DependencyAudit {
+        tool: sigil_custody::predicate::Tool {
+            name: "sigil-audit".into(),
+            version: "0.1.0".into(),
+        },
+        policy: sigil_custody::predicate::FileDigest {
+            path: "(built-in)".into(),
+            sha256: String::new(),
+        },
+        lockfiles: Vec::new(),
+        outcome: sigil_custody::predicate::Outcome::Pass,
+        findings: BTreeMap::new(),
+        report: None,
+    });
+    log.append(&EntryDraft::new(lock_subject, audit), &ci, &clock)
+        .unwrap();
+    let name = "app-3.0.0.tar.gz";
+    let subject = vec![Subject::new(name, artifact(name))];
+    log.append(
+        &EntryDraft::new(
+            subject.clone(),
+            provenance(&[("package-lock.json", lockfile)]),
+        ),
+        &ci,
+        &clock,
+    )
+    .unwrap();
+    log.append(&signed(name, &ci), &ci, &clock).unwrap();
+    // An outsider's provenance claiming another input must not extend the lineage.
+    log.append(
+        &EntryDraft::new(subject, provenance(&[("evil.lock", b"evil")])),
+        &outsider,
+        &clock,
+    )
+    .unwrap();
+
+    let keys = KeyRing::new().with(ci.public_key().clone());
+    let log = Log::open_read_only(dir.path(), LogOptions::new()).unwrap();
+    let lineage = sigil_custody::trace_lineage(&log, &artifact(name), &keys).unwrap();
+    let summary: Vec<(Option<&str>, Vec<u64>)> = lineage
+        .traces
+        .iter()
+        .map(|(name, t)| {
+            (
+                name.as_deref(),
+                t.steps.iter().map(|s| s.entry.index).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [(None, vec![1, 2]), (Some("package-lock.json"), vec![0])]
+    );
+}
