@@ -74,19 +74,19 @@ impl Workspace {
         repo
     }
 
-    /// `repo add` of one file as release 1.0.0 for linux/x86_64.
+    /// `repo add` of one file for linux/x86_64, as release 1.0.0 unless `extra` gives
+    /// `--version`.
     pub fn add(&self, repo: &Path, file: &Path, extra: &[&str]) -> String {
+        let version: &[&str] = if extra.contains(&"--version") {
+            &[]
+        } else {
+            &["--version", "1.0.0"]
+        };
         ok(sigil()
             .args(["repo", "add", "--dir"])
             .arg(repo)
-            .args([
-                "--version",
-                "1.0.0",
-                "--platform",
-                "linux",
-                "--arch",
-                "x86_64",
-            ])
+            .args(version)
+            .args(["--platform", "linux", "--arch", "x86_64"])
             .args(extra)
             .arg(file))
     }
