@@ -14,7 +14,7 @@
 //! For apps not yet on sigil's updater, [`manifest`] writes the release manifests that
 //! tauri-plugin-updater and electron-updater read.
 //!
-//! Not here yet: delegated targets roles.
+//! Not here yet: delegations more than one level deep.
 
 pub mod custody;
 pub mod keygen;

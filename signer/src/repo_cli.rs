@@ -7,6 +7,7 @@ use sigil_custody::SystemClock as CustodyClock;
 use sigil_keys::{KeySource, LocalSigner, PasswordSource, Scheme, Signer};
 use sigil_signer::custody;
 use sigil_signer::repo::Repository;
+use sigil_signer::repo::delegate::DelegateRequest;
 use sigil_signer::repo::init::InitRequest;
 use sigil_signer::repo::keyring::KeyRing;
 use sigil_signer::repo::policy::{ExpiryPolicy, Thresholds, parse_role};
@@ -36,6 +37,8 @@ pub(crate) enum RepoCommand {
     Publish(PublishArgs),
     /// Replace, add or revoke a role's keys with a new root version.
     Rotate(RotateArgs),
+    /// Delegate target paths to a new role, or to hash bins, with keys of their own.
+    Delegate(DelegateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -116,9 +119,52 @@ pub(crate) struct AddArgs {
     /// A directory prefix for the target names (e.g. 1.2.0/linux).
     #[arg(long, value_name = "PREFIX")]
     prefix: Option<String>,
+    /// Add every file under this directory, named by its path relative to it.
+    #[arg(long, value_name = "DIR", conflicts_with = "files")]
+    from_dir: Option<PathBuf>,
     /// The artifacts.
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(required_unless_present = "from_dir", value_name = "FILE")]
     files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DelegateArgs {
+    #[command(flatten)]
+    repo: RepoDir,
+    /// The delegated role's name (with --hash-bins: the bins' name prefix).
+    #[arg(value_name = "NAME")]
+    name: String,
+    #[command(flatten)]
+    keys: KeyRingArgs,
+    /// The target path patterns the role is trusted for, comma-separated (`*` stays within
+    /// one path segment).
+    #[arg(
+        long,
+        value_name = "PATTERN,...",
+        required_unless_present = "hash_bins"
+    )]
+    paths: Option<String>,
+    /// Stop a client's search at this role for the paths it matches.
+    #[arg(long, requires = "paths")]
+    terminating: bool,
+    /// Delegate every path to 2^BITS hash-bin roles NAME-00, NAME-01, ... (TAP 15).
+    #[arg(long, value_name = "BITS", conflicts_with = "paths")]
+    hash_bins: Option<u64>,
+    /// Generate a key for the delegation in the key directory.
+    #[arg(long)]
+    generate: bool,
+    /// The key type of a generated key.
+    #[arg(long, value_enum, default_value = "ed25519", requires = "generate")]
+    key_type: KeyType,
+    /// Do not encrypt the generated key: for throwaway repositories only.
+    #[arg(long, requires = "generate", conflicts_with_all = ["password_env", "password_file"])]
+    unencrypted: bool,
+    /// Add this public key (PEM SubjectPublicKeyInfo) to the delegation.
+    #[arg(long, value_name = "PUB")]
+    add_key: Vec<PathBuf>,
+    /// How many of the delegation's keys must sign.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    threshold: u64,
 }
 
 #[derive(Debug, Args)]
@@ -220,6 +266,7 @@ pub(crate) fn run(command: RepoCommand) -> Result<(), Failure> {
         RepoCommand::Refresh(args) => refresh(args),
         RepoCommand::Publish(args) => publish(args),
         RepoCommand::Rotate(args) => rotate(args),
+        RepoCommand::Delegate(args) => delegate(args),
     }
 }
 
@@ -336,7 +383,10 @@ fn add(args: AddArgs) -> Result<(), Failure> {
         }
         None => None,
     };
-    let mut request = AddRequest::new(args.files.clone(), release);
+    let mut request = match &args.from_dir {
+        Some(dir) => AddRequest::from_dir(dir, release).map_err(repo_error)?,
+        None => AddRequest::new(args.files.clone(), release),
+    };
     if let Some(prefix) = &args.prefix {
         request = request.prefix(prefix);
     }
@@ -353,8 +403,13 @@ fn add(args: AddArgs) -> Result<(), Failure> {
     let mut out = String::new();
     for target in &added {
         out.push_str(&format!(
-            "added {} ({} bytes, sha256 {}){}\n",
+            "added {}{} ({} bytes, sha256 {}){}\n",
             target.name,
+            if target.role == "targets" {
+                String::new()
+            } else {
+                format!(" to {}", target.role)
+            },
             target.length,
             target.sha256,
             if release_key.is_some() {
@@ -504,7 +559,7 @@ fn publish(args: PublishArgs) -> Result<(), Failure> {
         versions.targets,
         versions.snapshot,
         versions.timestamp,
-        repository.targets().signed().targets.len(),
+        repository.target_names().len(),
     );
     if let (Some(dir), Some(signer)) = (&args.log, &log_signer) {
         let url = args.repository_url.clone().unwrap_or_else(|| {
@@ -622,5 +677,94 @@ fn rotate(args: RotateArgs) -> Result<(), Failure> {
         RoleType::Timestamp => roles.push(RoleType::Timestamp),
     }
     out.push_str(&role_lines(&repository, &roles));
+    say(&out)
+}
+
+fn new_key_password(
+    unencrypted: bool,
+    password: &PasswordArgs,
+) -> Result<Option<sigil_keys::Password>, Failure> {
+    if unencrypted {
+        Ok(None)
+    } else if password.password_env.is_some() || password.password_file.is_some() {
+        Ok(Some(password_source(password).password()?))
+    } else {
+        Ok(Some(prompt_new_password()?))
+    }
+}
+
+fn read_public_key_pem(path: &Path) -> Result<sigil_keys::PublicKey, Failure> {
+    let text = sigil_keys::keyfile::read_public_file(path, 64 * 1024)?;
+    sigil_keys::PublicKey::from_spki_pem(&text).map_err(|source| {
+        repo_error(sigil_signer::repo::RepoError::PublicKeyFile {
+            path: path.to_owned(),
+            source,
+        })
+    })
+}
+
+fn delegate(args: DelegateArgs) -> Result<(), Failure> {
+    let mut repository = Repository::open(&args.repo.dir).map_err(repo_error)?;
+    let dir = keys_dir(&args.repo.dir, args.keys.keys_dir.as_ref());
+    let mut request = match (&args.paths, args.hash_bins) {
+        (_, Some(bits)) => DelegateRequest::hash_bins(&args.name, bits),
+        (Some(paths), None) => DelegateRequest::paths(
+            &args.name,
+            paths
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            args.terminating,
+        ),
+        // clap requires one of the two.
+        (None, None) => {
+            return Err(Failure::Operational(
+                "--paths or --hash-bins is required".into(),
+            ));
+        }
+    };
+    if args.generate {
+        let scheme = match args.key_type {
+            KeyType::Ed25519 => Scheme::Ed25519,
+            KeyType::Ecdsa => Scheme::EcdsaP256Sha256,
+        };
+        request = request.generate(
+            &dir,
+            scheme,
+            new_key_password(args.unencrypted, &args.keys.password)?,
+        );
+    }
+    for path in &args.add_key {
+        request = request.add_key(read_public_key_pem(path)?);
+    }
+    let delegated = request
+        .threshold(args.threshold)
+        .apply(
+            &mut repository,
+            &keyring(&args.repo.dir, &args.keys),
+            &SystemClock,
+        )
+        .map_err(repo_error)?;
+    let mut out = String::new();
+    for key in &delegated.generated {
+        out.push_str(&format!(
+            "generated {} key {}: {}\n",
+            key.role,
+            key.key_id,
+            key.secret_path.display()
+        ));
+    }
+    let roles = match delegated.roles.as_slice() {
+        [one] => one.clone(),
+        [first, .., last] => format!("{} roles, {first} to {last}", delegated.roles.len()),
+        [] => String::new(),
+    };
+    out.push_str(&format!("delegated to {roles}\n"));
+    out.push_str(&role_lines(
+        &repository,
+        &[RoleType::Targets, RoleType::Snapshot, RoleType::Timestamp],
+    ));
     say(&out)
 }

@@ -1,5 +1,6 @@
 //! Interop: python-tuf's `ngclient.Updater` refreshes and downloads from repositories that
-//! `sigil-signer repo` published, over HTTP, before and after a key rotation.
+//! `sigil-signer repo` published, over HTTP, before and after a key rotation, and through hash
+//! bins.
 //!
 //! python-tuf is installed with pip into a virtual environment in the test's temporary
 //! directory. Without python3, pip or the network the test is skipped with a notice, unless
@@ -107,7 +108,7 @@ fn python_download(python: &Path, site: &Path, workdir: &Path, name: &str) -> St
 }
 
 #[test]
-fn python_tuf_downloads_from_a_sigil_repository_and_follows_a_rotation() {
+fn python_tuf_downloads_from_a_sigil_repository_follows_a_rotation_and_walks_hash_bins() {
     let ws = Workspace::new();
     let Some(python) = python_tuf(ws.dir.path()) else {
         return;
@@ -154,6 +155,36 @@ fn python_tuf_downloads_from_a_sigil_repository_and_follows_a_rotation() {
         assert_eq!(
             python_download(&python, &site, &client, name),
             format!("sha256 {sha256}\nversion 2.1.0\nroot 2\n"),
+            "{key_type}"
+        );
+
+        // Hash bins (TAP 15 succinct roles): python-tuf walks the delegation to the bin.
+        ok(sigil()
+            .args([
+                "repo",
+                "delegate",
+                "bins",
+                "--hash-bins",
+                "3",
+                "--generate",
+                "--unencrypted",
+            ])
+            .args(["--key-type", key_type, "--dir"])
+            .arg(&repo));
+        let binned = ws.write("binned.tar.gz", b"a target in a hash bin");
+        ws.add(&repo, &binned, &["--version", "2.2.0"]);
+        assert_eq!(ws.publish(&repo, &site).0, 0);
+        let sha256 = Repository::open(&repo)
+            .unwrap()
+            .delegated()
+            .values()
+            .find_map(|role| role.signed().targets.get("binned.tar.gz"))
+            .unwrap()
+            .hashes["sha256"]
+            .clone();
+        assert_eq!(
+            python_download(&python, &site, &client, "binned.tar.gz"),
+            format!("sha256 {sha256}\nversion 2.2.0\nroot 2\n"),
             "{key_type}"
         );
     }

@@ -86,8 +86,12 @@ impl InitRequest {
         for role in ROLES {
             let mut keyids: Vec<KeyId> = Vec::new();
             for _ in 0..self.thresholds.0.get(role) {
-                let (key, info) =
-                    generate_key(&self.keys_dir, role, self.scheme, self.password.as_ref())?;
+                let (key, info) = generate_key(
+                    &self.keys_dir,
+                    role.as_str(),
+                    self.scheme,
+                    self.password.as_ref(),
+                )?;
                 keys.insert(info.key_id.clone(), key.public_key().to_tuf_key());
                 keyids.push(info.key_id.clone());
                 private.entry(role).or_default().push(key);

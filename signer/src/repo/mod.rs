@@ -10,6 +10,7 @@
 //! Every piece of metadata is read with the TUF model of `sigil-updater`, the same code the
 //! client trusts it with. Nothing here prints, prompts or exits.
 
+pub mod delegate;
 mod files;
 pub mod init;
 pub mod keyring;
@@ -20,6 +21,7 @@ pub mod rotate;
 pub mod status;
 pub mod targets;
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -110,6 +112,22 @@ pub enum RepoError {
         threshold: u64,
         keys: u64,
     },
+    #[error(
+        "delegated role name {found:?}: expected 1 to 64 of letters, digits, '.', '_' and '-', \
+         not starting with '.', and not a top-level role's name"
+    )]
+    RoleName { found: String },
+    #[error("hash bins: bit_length {found} is more than the {limit} sigil supports")]
+    TooManyBins { found: u64, limit: u64 },
+    #[error("delegated role {name:?} exists already")]
+    RoleExists { name: String },
+    #[error("targets already delegates {existing}: {wanted} cannot be added beside them")]
+    DelegationKind {
+        existing: &'static str,
+        wanted: &'static str,
+    },
+    #[error("a delegation needs keys: give --generate or --add-key")]
+    NoDelegationKeys,
     #[error(transparent)]
     TargetPath(#[from] TargetPathError),
     #[error("target {name:?} is already in the repository: remove it first to replace it")]
@@ -154,8 +172,61 @@ pub struct Repository {
     /// Every root version, oldest first; the last is the current one.
     roots: Vec<Metadata<Root>>,
     targets: Metadata<Targets>,
+    /// Delegated targets roles, by name (one level of delegation, from top-level targets).
+    delegated: BTreeMap<String, Metadata<Targets>>,
     snapshot: Metadata<Snapshot>,
     timestamp: Metadata<Timestamp>,
+}
+
+/// The most hash bins a repository may have (`bit_length` 10).
+pub const MAX_HASH_BIN_BITS: u64 = 10;
+
+/// The delegated role names `targets` delegates to, hash bins included.
+pub(crate) fn delegated_names(targets: &Targets) -> Result<Vec<String>, RepoError> {
+    let Some(delegations) = &targets.delegations else {
+        return Ok(Vec::new());
+    };
+    let mut names: Vec<String> = delegations
+        .roles
+        .iter()
+        .flatten()
+        .map(|role| role.name.clone())
+        .collect();
+    if let Some(bins) = &delegations.succinct_roles {
+        if bins.bit_length > MAX_HASH_BIN_BITS {
+            return Err(RepoError::TooManyBins {
+                found: bins.bit_length,
+                limit: MAX_HASH_BIN_BITS,
+            });
+        }
+        let width = usize::try_from(bins.bit_length.div_ceil(4)).unwrap_or(3);
+        for bin in 0..(1u64 << bins.bit_length) {
+            names.push(format!("{}-{bin:0width$x}", bins.name_prefix));
+        }
+    }
+    for name in &names {
+        check_role_name(name)?;
+    }
+    Ok(names)
+}
+
+/// Delegated role names become file names: letters, digits, `.`, `_` and `-` only, and not a
+/// top-level role's name.
+pub(crate) fn check_role_name(name: &str) -> Result<(), RepoError> {
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        && !RoleType::is_top_level_name(name);
+    if valid {
+        Ok(())
+    } else {
+        Err(RepoError::RoleName {
+            found: name.to_owned(),
+        })
+    }
 }
 
 /// The file name of a top-level role's working metadata (root: the current version's file).
@@ -196,11 +267,19 @@ impl Repository {
             })?;
         let metadata = dir.join("metadata");
         let roots = read_roots(&metadata)?;
+        let targets: Metadata<Targets> =
+            read_metadata(&metadata.join(role_file(RoleType::Targets)))?;
+        let mut delegated = BTreeMap::new();
+        for name in delegated_names(targets.signed())? {
+            let role = read_metadata(&metadata.join(format!("{name}.json")))?;
+            delegated.insert(name, role);
+        }
         Ok(Self {
             dir: dir.to_owned(),
             config,
             roots,
-            targets: read_metadata(&metadata.join(role_file(RoleType::Targets)))?,
+            targets,
+            delegated,
             snapshot: read_metadata(&metadata.join(role_file(RoleType::Snapshot)))?,
             timestamp: read_metadata(&metadata.join(role_file(RoleType::Timestamp)))?,
         })
@@ -232,6 +311,66 @@ impl Repository {
     #[must_use]
     pub fn targets(&self) -> &Metadata<Targets> {
         &self.targets
+    }
+
+    /// The delegated targets roles, by name.
+    #[must_use]
+    pub fn delegated(&self) -> &BTreeMap<String, Metadata<Targets>> {
+        &self.delegated
+    }
+
+    /// The targets role that `name` belongs in: the first delegated role of top-level targets
+    /// trusted for the path (TUF 5.6.7.2), or `targets` itself.
+    #[must_use]
+    pub fn role_for_target(&self, name: &str) -> String {
+        self.targets
+            .signed()
+            .delegations
+            .as_ref()
+            .and_then(|delegations| delegations.roles_for_target(name).into_iter().next())
+            .map_or_else(|| "targets".to_owned(), |role| role.name)
+    }
+
+    /// The targets metadata of `role` (`targets` or a delegated role).
+    #[must_use]
+    pub fn targets_role(&self, role: &str) -> Option<&Metadata<Targets>> {
+        if role == "targets" {
+            Some(&self.targets)
+        } else {
+            self.delegated.get(role)
+        }
+    }
+
+    /// Writes a delegated role's metadata signed with the ring's keys for it.
+    pub(crate) fn store_delegated(
+        &mut self,
+        name: &str,
+        signed: &Targets,
+        keyring: &KeyRing,
+    ) -> Result<(), RepoError> {
+        let keyids = self
+            .targets
+            .signed()
+            .delegations
+            .as_ref()
+            .and_then(|delegations| delegations.keys_for_role(name))
+            .map(|keys| keys.keyids.to_vec())
+            .unwrap_or_default();
+        let signers = keyring.signers_for(&keyids)?;
+        let refs: Vec<&dyn Signer> = signers.iter().map(|s| s as &dyn Signer).collect();
+        let bytes = sign_metadata(signed, &refs).map_err(|source| RepoError::Signing {
+            role: RoleType::Targets,
+            source,
+        })?;
+        let path = self.metadata_dir().join(format!("{name}.json"));
+        let metadata =
+            Metadata::<Targets>::from_bytes(&bytes).map_err(|source| RepoError::Metadata {
+                path: path.clone(),
+                source,
+            })?;
+        files::write_atomic(&path, &bytes).map_err(RepoError::io(&path))?;
+        self.delegated.insert(name.to_owned(), metadata);
+        Ok(())
     }
 
     #[must_use]
@@ -321,6 +460,11 @@ impl Repository {
         entry.version = self.targets.signed().version;
         entry.length = None;
         entry.hashes = None;
+        for (name, role) in &self.delegated {
+            signed
+                .meta
+                .insert(format!("{name}.json"), new_meta_file(role.signed().version));
+        }
         let bytes = self.sign_with_ring(RoleType::Snapshot, &signed, keyring)?;
         self.snapshot = self.write_role(RoleType::Snapshot, &bytes)?;
         Ok(())

@@ -116,7 +116,7 @@ impl RotateRequest {
         let mut generated = Vec::new();
         let mut new_signers = Vec::new();
         if let Some((dir, scheme, password)) = &self.generate {
-            let (key, info) = generate_key(dir, self.role, *scheme, password.as_ref())?;
+            let (key, info) = generate_key(dir, self.role.as_str(), *scheme, password.as_ref())?;
             root.keys
                 .insert(info.key_id.clone(), key.public_key().to_tuf_key());
             keyids.push(info.key_id.clone());

@@ -145,14 +145,13 @@ pub fn client(site: &Path, storage: &Path) -> Result<Updater, UpdateError> {
     .load()
 }
 
-/// Refreshes `client`, finds `name` and downloads it into `dir`.
+/// Finds `name` (refreshing `client` first if it has not yet) and downloads it into `dir`.
 pub fn download(
     client: &mut Updater,
     site: &Path,
     name: &str,
     dir: &Path,
 ) -> Result<(TargetInfo, PathBuf), UpdateError> {
-    client.refresh()?;
     let info = client
         .target_info(&TargetPath::parse(name).unwrap())?
         .unwrap_or_else(|| panic!("{name} is not a target"));
