@@ -13,7 +13,58 @@ use sigil_updater::tuf::metadata::{
 };
 
 use super::keyring::{GeneratedKey, KeyRing, generate_key};
-use super::{MAX_HASH_BIN_BITS, RepoError, Repository, check_role_name, delegated_names};
+use super::{RepoError, Repository};
+
+/// The most hash bins a repository may have (`bit_length` 10).
+pub const MAX_HASH_BIN_BITS: u64 = 10;
+
+/// The delegated role names `targets` delegates to, hash bins included.
+pub fn delegated_names(targets: &Targets) -> Result<Vec<String>, RepoError> {
+    let Some(delegations) = &targets.delegations else {
+        return Ok(Vec::new());
+    };
+    let mut names: Vec<String> = delegations
+        .roles
+        .iter()
+        .flatten()
+        .map(|role| role.name.clone())
+        .collect();
+    if let Some(bins) = &delegations.succinct_roles {
+        if bins.bit_length > MAX_HASH_BIN_BITS {
+            return Err(RepoError::TooManyBins {
+                found: bins.bit_length,
+                limit: MAX_HASH_BIN_BITS,
+            });
+        }
+        let width = usize::try_from(bins.bit_length.div_ceil(4)).unwrap_or(3);
+        for bin in 0..(1u64 << bins.bit_length) {
+            names.push(format!("{}-{bin:0width$x}", bins.name_prefix));
+        }
+    }
+    for name in &names {
+        check_role_name(name)?;
+    }
+    Ok(names)
+}
+
+/// Delegated role names become file names: letters, digits, `.`, `_` and `-` only, and not a
+/// top-level role's name.
+pub fn check_role_name(name: &str) -> Result<(), RepoError> {
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        && !RoleType::is_top_level_name(name);
+    if valid {
+        Ok(())
+    } else {
+        Err(RepoError::RoleName {
+            found: name.to_owned(),
+        })
+    }
+}
 
 /// What the new delegation covers.
 #[derive(Debug, Clone)]

@@ -11,6 +11,7 @@
 //! client trusts it with. Nothing here prints, prompts or exits.
 
 pub mod delegate;
+mod error;
 mod files;
 pub mod init;
 pub mod keyring;
@@ -26,136 +27,19 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sigil_keys::keyfile::KeyFileError;
-use sigil_keys::{KeyId, LoadKeyError, PrivateKeyError, PublicKeyError, Signer};
-use sigil_updater::release::ReleaseError;
+use sigil_keys::{KeyId, Signer};
 use sigil_updater::tuf::metadata::{
-    Metadata, MetadataError, Role, RoleKeys, RoleType, Root, SigningError, Snapshot, Targets,
-    Timestamp, sign_metadata,
+    Metadata, Role, RoleKeys, RoleType, Root, Snapshot, Targets, Timestamp, sign_metadata,
 };
-use sigil_updater::tuf::{Expires, TargetPathError, UnixTime};
+use sigil_updater::tuf::{Expires, UnixTime};
 
-use crate::sign::SignFileError;
+pub use delegate::{MAX_HASH_BIN_BITS, check_role_name, delegated_names};
+pub use error::RepoError;
 use keyring::KeyRing;
 use policy::ExpiryPolicy;
 
 /// The repository's settings file in `REPO`.
 pub const CONFIG_FILE: &str = "sigil-repo.json";
-
-/// Why a repository command failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum RepoError {
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error(
-        "{dir} is not a repository: expected {CONFIG_FILE} in it (create one with `repo init`)"
-    )]
-    NotARepository { dir: PathBuf },
-    #[error("{dir} already holds a repository, or part of one (metadata/ or {CONFIG_FILE} exists)")]
-    AlreadyExists { dir: PathBuf },
-    #[error("{path}: {source}")]
-    Config {
-        path: PathBuf,
-        #[source]
-        source: serde_json::Error,
-    },
-    #[error("{path}: {source}")]
-    Metadata {
-        path: PathBuf,
-        #[source]
-        source: MetadataError,
-    },
-    #[error("root versions in {dir}: expected {expected}.root.json, found {found}")]
-    RootChain {
-        dir: PathBuf,
-        expected: u64,
-        found: String,
-    },
-    #[error("signing {role} metadata: {source}")]
-    Signing {
-        role: RoleType,
-        #[source]
-        source: SigningError,
-    },
-    #[error("generating a key: {0}")]
-    KeyGeneration(#[source] PrivateKeyError),
-    #[error(transparent)]
-    KeyFile(#[from] KeyFileError),
-    #[error(transparent)]
-    LoadKey(#[from] LoadKeyError),
-    #[error("{path}: {source}")]
-    PublicKeyFile {
-        path: PathBuf,
-        #[source]
-        source: PublicKeyError,
-    },
-    #[error("{path} does not hold the secret key of the public key file beside it")]
-    KeyPairMismatch { path: PathBuf },
-    #[error("key {keyid} is not a key of the {role} role (expected one of: {expected})")]
-    NotARoleKey {
-        role: RoleType,
-        keyid: KeyId,
-        expected: String,
-    },
-    #[error("{role} is due to be re-signed but {dir} holds none of its keys")]
-    NoSigningKey { role: RoleType, dir: String },
-    #[error("root metadata has no {role} role")]
-    RoleMissing { role: RoleType },
-    #[error("{role}: a threshold of {threshold} cannot be met by {keys} key(s)")]
-    Threshold {
-        role: RoleType,
-        threshold: u64,
-        keys: u64,
-    },
-    #[error(
-        "delegated role name {found:?}: expected 1 to 64 of letters, digits, '.', '_' and '-', \
-         not starting with '.', and not a top-level role's name"
-    )]
-    RoleName { found: String },
-    #[error("hash bins: bit_length {found} is more than the {limit} sigil supports")]
-    TooManyBins { found: u64, limit: u64 },
-    #[error("delegated role {name:?} exists already")]
-    RoleExists { name: String },
-    #[error("targets already delegates {existing}: {wanted} cannot be added beside them")]
-    DelegationKind {
-        existing: &'static str,
-        wanted: &'static str,
-    },
-    #[error("a delegation needs keys: give --generate or --add-key")]
-    NoDelegationKeys,
-    #[error(transparent)]
-    TargetPath(#[from] TargetPathError),
-    #[error("target {name:?} is already in the repository: remove it first to replace it")]
-    TargetExists { name: String },
-    #[error("target {name:?} is not in the repository")]
-    UnknownTarget { name: String },
-    #[error("target {name:?}: {reason}")]
-    TargetSource { name: String, reason: &'static str },
-    #[error(transparent)]
-    Release(#[from] ReleaseError),
-    #[error(transparent)]
-    SignFile(#[from] SignFileError),
-}
-
-impl RepoError {
-    /// Whether this is a refusal on security grounds (exit 1) rather than an operational error.
-    #[must_use]
-    pub fn is_rejection(&self) -> bool {
-        matches!(self, Self::NotARoleKey { .. })
-    }
-
-    pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
-        move |source| Self::Io {
-            path: path.to_owned(),
-            source,
-        }
-    }
-}
 
 /// The settings kept in [`CONFIG_FILE`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -176,57 +60,6 @@ pub struct Repository {
     delegated: BTreeMap<String, Metadata<Targets>>,
     snapshot: Metadata<Snapshot>,
     timestamp: Metadata<Timestamp>,
-}
-
-/// The most hash bins a repository may have (`bit_length` 10).
-pub const MAX_HASH_BIN_BITS: u64 = 10;
-
-/// The delegated role names `targets` delegates to, hash bins included.
-pub(crate) fn delegated_names(targets: &Targets) -> Result<Vec<String>, RepoError> {
-    let Some(delegations) = &targets.delegations else {
-        return Ok(Vec::new());
-    };
-    let mut names: Vec<String> = delegations
-        .roles
-        .iter()
-        .flatten()
-        .map(|role| role.name.clone())
-        .collect();
-    if let Some(bins) = &delegations.succinct_roles {
-        if bins.bit_length > MAX_HASH_BIN_BITS {
-            return Err(RepoError::TooManyBins {
-                found: bins.bit_length,
-                limit: MAX_HASH_BIN_BITS,
-            });
-        }
-        let width = usize::try_from(bins.bit_length.div_ceil(4)).unwrap_or(3);
-        for bin in 0..(1u64 << bins.bit_length) {
-            names.push(format!("{}-{bin:0width$x}", bins.name_prefix));
-        }
-    }
-    for name in &names {
-        check_role_name(name)?;
-    }
-    Ok(names)
-}
-
-/// Delegated role names become file names: letters, digits, `.`, `_` and `-` only, and not a
-/// top-level role's name.
-pub(crate) fn check_role_name(name: &str) -> Result<(), RepoError> {
-    let valid = !name.is_empty()
-        && name.len() <= 64
-        && !name.starts_with('.')
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-        && !RoleType::is_top_level_name(name);
-    if valid {
-        Ok(())
-    } else {
-        Err(RepoError::RoleName {
-            found: name.to_owned(),
-        })
-    }
 }
 
 /// The file name of a top-level role's working metadata (root: the current version's file).
