@@ -443,18 +443,30 @@ impl Repository {
             .map_err(io_error(&destination))?;
             created.push(planned.relative.clone());
         }
+        let names = self.target_names();
+        let download: Vec<String> = to_write
+            .iter()
+            .filter_map(|planned| planned.target_name.clone())
+            .collect();
         let Some(timestamp) = timestamp else {
+            // The published timestamp stays (a root rotation alone, say): the new files are
+            // already reachable, so they are checked as they are, and removed if refused.
+            if !to_write.is_empty() {
+                verify_as_client(
+                    out,
+                    FileTransport,
+                    self.roots()[0].bytes(),
+                    &names,
+                    &download,
+                    clock,
+                )?;
+            }
             return Ok(());
         };
         let metadata = out.join("metadata");
         let staged = metadata.join(".timestamp.json.staged");
         files::write_atomic(&staged, timestamp).map_err(io_error(&staged))?;
         created.push(PathBuf::from("metadata").join(".timestamp.json.staged"));
-        let names = self.target_names();
-        let download: Vec<String> = to_write
-            .iter()
-            .filter_map(|planned| planned.target_name.clone())
-            .collect();
         verify_as_client(
             out,
             StagedTransport {

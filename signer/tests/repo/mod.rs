@@ -110,8 +110,9 @@ pub fn role_keyids(repo: &Path, role: RoleType) -> Vec<KeyId> {
         .clone()
 }
 
-/// Every file under `dir` with its bytes: to show that a refused command left a site as it was.
-pub fn snapshot_tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+/// Every file under `dir` with the SHA-256 of its bytes: to show that a refused command left a
+/// directory as it was.
+pub fn snapshot_tree(dir: &Path) -> BTreeMap<PathBuf, String> {
     let mut files = BTreeMap::new();
     let mut stack = vec![dir.to_owned()];
     while let Some(current) = stack.pop() {
@@ -121,7 +122,8 @@ pub fn snapshot_tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
                 stack.push(path);
             } else {
                 let bytes = std::fs::read(&path).unwrap();
-                files.insert(path.strip_prefix(dir).unwrap().to_owned(), bytes);
+                let digest = hex::encode(ring::digest::digest(&ring::digest::SHA256, &bytes));
+                files.insert(path.strip_prefix(dir).unwrap().to_owned(), digest);
             }
         }
     }
