@@ -255,3 +255,95 @@ fn hostile_role_names_and_linked_files_are_refused() {
         assert_eq!(snapshot_tree(&repo), before);
     }
 }
+
+#[test]
+fn a_delegated_threshold_is_reached_by_a_second_holder_with_repo_sign() {
+    use sigil_keys::{PrivateKey, Scheme, Signer};
+
+    let ws = Workspace::new();
+    let repo = ws.init(&[]);
+    // A second holder keeps their key outside the key directory.
+    let other = PrivateKey::generate(Scheme::Ed25519).unwrap();
+    let other_key = ws.path("holder/other.pem");
+    std::fs::create_dir_all(other_key.parent().unwrap()).unwrap();
+    sigil_keys::keyfile::write_secret_file(
+        &other_key,
+        other.to_pkcs8_pem(None).unwrap().as_bytes(),
+        sigil_keys::keyfile::Overwrite::Refuse,
+    )
+    .unwrap();
+    let other_pub = ws.write(
+        "holder/other.pub.pem",
+        other.public_key().to_spki_pem().as_bytes(),
+    );
+    ok(sigil()
+        .args([
+            "repo",
+            "delegate",
+            "stable",
+            "--paths",
+            "stable/*",
+            "--generate",
+            "--unencrypted",
+        ])
+        .arg("--add-key")
+        .arg(&other_pub)
+        .args(["--threshold", "2", "--dir"])
+        .arg(&repo));
+    ws.add(
+        &repo,
+        &ws.write("app.tar.gz", b"two signers"),
+        &["--prefix", "stable"],
+    );
+
+    let other_id = Signer::key_id(&other);
+    let (code, stdout, _) = run(sigil().args(["repo", "status", "--dir"]).arg(&repo));
+    assert_eq!(code, 1);
+    let repository = Repository::open(&repo).unwrap();
+    let expires = &repository.delegated()["stable"].signed().expires;
+    assert!(stdout.contains(&format!(
+        "delegated stable version 2, expires {expires}, signatures 1/2, unsigned by {other_id}\n"
+    )), "{stdout}");
+    assert!(
+        stdout.ends_with(
+            "not ready to publish:\n  delegated role stable: 1 valid signature(s), threshold is 2\n"
+        ),
+        "{stdout}"
+    );
+
+    // A key of another role is refused for the delegated role.
+    let snapshot_key = role_keyids(&repo, RoleType::Snapshot).remove(0);
+    let (code, _, stderr) = run(sigil()
+        .args(["repo", "sign", "stable", "--dir"])
+        .arg(&repo)
+        .arg("--key")
+        .arg(repo.join(format!(
+            "keys/snapshot-{}.pem",
+            &snapshot_key.as_str()[..16]
+        ))));
+    assert_eq!(code, 1);
+    assert!(
+        stderr.starts_with(&format!(
+            "error: key {snapshot_key} is not a key of the delegated role stable (expected one of: "
+        )),
+        "{stderr}"
+    );
+
+    let stdout = ok(sigil()
+        .args(["repo", "sign", "stable", "--dir"])
+        .arg(&repo)
+        .arg("--key")
+        .arg(&other_key));
+    assert_eq!(
+        stdout,
+        format!(
+            "signed stable with key {other_id}\ndelegated stable version 2, expires {expires}, signatures 2/2\n"
+        )
+    );
+    let site = ws.path("site");
+    let (code, _, stderr) = ws.publish(&repo, &site);
+    assert_eq!(code, 0, "{stderr}");
+    let mut updater = client(&site, &ws.path("client")).unwrap();
+    let (info, _) = download(&mut updater, &site, "stable/app.tar.gz", &ws.path("dl")).unwrap();
+    assert_eq!(info.role, "stable");
+}

@@ -97,6 +97,14 @@ pub enum RepoError {
     },
     #[error("a delegation needs keys: give --generate or --add-key")]
     NoDelegationKeys,
+    #[error("{found:?} is neither a top-level role nor a delegated role of this repository")]
+    UnknownRole { found: String },
+    #[error("key {keyid} is not a key of the delegated role {name} (expected one of: {expected})")]
+    NotADelegatedKey {
+        name: String,
+        keyid: KeyId,
+        expected: String,
+    },
     #[error(transparent)]
     TargetPath(#[from] TargetPathError),
     #[error("target {name:?} is already in the repository: remove it first to replace it")]
@@ -115,7 +123,10 @@ impl RepoError {
     /// Whether this is a refusal on security grounds (exit 1) rather than an operational error.
     #[must_use]
     pub fn is_rejection(&self) -> bool {
-        matches!(self, Self::NotARoleKey { .. })
+        matches!(
+            self,
+            Self::NotARoleKey { .. } | Self::NotADelegatedKey { .. }
+        )
     }
 
     pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Self + '_ {

@@ -372,6 +372,53 @@ impl Repository {
         Ok(())
     }
 
+    /// Adds `signer`'s signature to the delegated role `name`, keeping the others. The key must
+    /// be one that the delegation lists for the role.
+    pub fn add_delegated_signature(
+        &mut self,
+        name: &str,
+        signer: &dyn Signer,
+    ) -> Result<(), RepoError> {
+        let Some(role) = self.delegated.get(name) else {
+            return Err(RepoError::UnknownRole {
+                found: name.to_owned(),
+            });
+        };
+        let allowed: Vec<KeyId> = self
+            .targets
+            .signed()
+            .delegations
+            .as_ref()
+            .and_then(|delegations| delegations.keys_for_role(name))
+            .map(|keys| keys.keyids.to_vec())
+            .unwrap_or_default();
+        let keyid = signer.key_id();
+        if !allowed.contains(&keyid) {
+            let expected: Vec<&str> = allowed.iter().map(KeyId::as_str).collect();
+            return Err(RepoError::NotADelegatedKey {
+                name: name.to_owned(),
+                keyid,
+                expected: expected.join(", "),
+            });
+        }
+        let bytes = role
+            .envelope()
+            .add_signature(signer)
+            .map_err(|source| RepoError::Signing {
+                role: RoleType::Targets,
+                source,
+            })?;
+        let path = self.metadata_dir().join(format!("{name}.json"));
+        let metadata =
+            Metadata::<Targets>::from_bytes(&bytes).map_err(|source| RepoError::Metadata {
+                path: path.clone(),
+                source,
+            })?;
+        files::write_atomic(&path, &bytes).map_err(RepoError::io(&path))?;
+        self.delegated.insert(name.to_owned(), metadata);
+        Ok(())
+    }
+
     /// Parses `bytes` as `role`'s metadata and writes it to the working copy.
     fn write_role<T: Role>(&self, role: RoleType, bytes: &[u8]) -> Result<Metadata<T>, RepoError> {
         let path = match role {

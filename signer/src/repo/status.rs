@@ -171,7 +171,20 @@ impl fmt::Display for Problem {
 #[derive(Debug, Clone)]
 pub struct RepoStatus {
     pub roles: Vec<RoleStatus>,
+    /// The delegated targets roles, by name, judged by the keys their delegation gives.
+    pub delegated: Vec<DelegatedStatus>,
     pub problems: Vec<Problem>,
+}
+
+/// One delegated role's signatures.
+#[derive(Debug, Clone)]
+pub struct DelegatedStatus {
+    pub name: String,
+    pub version: u64,
+    pub expires: Expires,
+    pub threshold: u64,
+    pub valid: Vec<KeyId>,
+    pub missing: Vec<KeyId>,
 }
 
 impl RepoStatus {
@@ -317,6 +330,7 @@ impl Repository {
                 });
             }
         }
+        let mut delegated = Vec::new();
         if let Some(delegations) = &self.targets().signed().delegations {
             for (name, role) in self.delegated() {
                 let Some(keys) = delegations.keys_for_role(name) else {
@@ -342,6 +356,19 @@ impl Repository {
                         expires: role.signed().expires.clone(),
                     });
                 }
+                delegated.push(DelegatedStatus {
+                    name: name.clone(),
+                    version: role.signed().version,
+                    expires: role.signed().expires.clone(),
+                    threshold: keys.threshold,
+                    missing: keys
+                        .keyids
+                        .iter()
+                        .filter(|keyid| !valid.contains(keyid))
+                        .cloned()
+                        .collect(),
+                    valid: valid.clone(),
+                });
                 let listed = self.snapshot().signed().role_meta(name).map(|m| m.version);
                 if listed != Some(role.signed().version) {
                     problems.push(Problem::DelegatedNotInSnapshot {
@@ -384,6 +411,10 @@ impl Repository {
         if !describes {
             problems.push(Problem::TimestampStale);
         }
-        RepoStatus { roles, problems }
+        RepoStatus {
+            roles,
+            delegated,
+            problems,
+        }
     }
 }

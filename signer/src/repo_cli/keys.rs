@@ -8,12 +8,11 @@ use sigil_updater::tuf::SystemClock;
 use sigil_updater::tuf::metadata::RoleType;
 
 use super::{
-    Failure, RotateArgs, SignRoleArgs, keyring, keys_dir, new_key_password, password_source,
-    read_public_key_pem, repo_error, role_lines, say,
+    Failure, RotateArgs, SignRoleArgs, delegated_lines, keyring, keys_dir, new_key_password,
+    password_source, read_public_key_pem, repo_error, role_lines, say,
 };
 
 pub(super) fn sign(args: SignRoleArgs) -> Result<(), Failure> {
-    let role = parse_role(&args.role)?;
     let source = match (&args.key, &args.key_env) {
         (Some(path), _) => KeySource::File(path.clone()),
         (None, Some(var)) => KeySource::Env(var.clone()),
@@ -21,6 +20,20 @@ pub(super) fn sign(args: SignRoleArgs) -> Result<(), Failure> {
     };
     let signer = LocalSigner::load(source, &password_source(&args.password))?;
     let mut repository = Repository::open(&args.repo.dir).map_err(repo_error)?;
+    let role = match parse_role(&args.role) {
+        Ok(role) => role,
+        Err(error) => {
+            if !repository.delegated().contains_key(&args.role) {
+                return Err(error.into());
+            }
+            repository
+                .add_delegated_signature(&args.role, &signer)
+                .map_err(repo_error)?;
+            let mut out = format!("signed {} with key {}\n", args.role, signer.key_id());
+            out.push_str(&delegated_lines(&repository, &[args.role.as_str()]));
+            return say(&out);
+        }
+    };
     repository
         .add_signature(role, &signer)
         .map_err(repo_error)?;

@@ -10,7 +10,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use sigil_keys::Scheme;
 use sigil_signer::repo::Repository;
 use sigil_signer::repo::keyring::KeyRing;
-use sigil_signer::repo::status::RoleStatus;
+use sigil_signer::repo::status::{DelegatedStatus, RoleStatus};
 use sigil_updater::tuf::metadata::RoleType;
 use sigil_updater::tuf::{Clock, SystemClock};
 
@@ -182,7 +182,7 @@ pub(crate) struct RemoveArgs {
 pub(crate) struct SignRoleArgs {
     #[command(flatten)]
     repo: RepoDir,
-    /// The role to sign: root, targets, snapshot or timestamp.
+    /// The role to sign: root, targets, snapshot, timestamp or a delegated role.
     #[arg(value_name = "ROLE")]
     role: String,
     /// The key file (PEM PKCS#8 or minisign secret key).
@@ -304,6 +304,33 @@ fn role_line(status: &RoleStatus) -> String {
     }
     line.push('\n');
     line
+}
+
+fn delegated_line(status: &DelegatedStatus) -> String {
+    let mut line = format!(
+        "delegated {} version {}, expires {}, signatures {}/{}",
+        status.name,
+        status.version,
+        status.expires,
+        status.valid.len(),
+        status.threshold
+    );
+    if !status.missing.is_empty() {
+        let missing: Vec<&str> = status.missing.iter().map(|id| id.as_str()).collect();
+        line.push_str(&format!(", unsigned by {}", missing.join(", ")));
+    }
+    line.push('\n');
+    line
+}
+
+fn delegated_lines(repository: &Repository, names: &[&str]) -> String {
+    repository
+        .status(SystemClock.now())
+        .delegated
+        .iter()
+        .filter(|status| names.contains(&status.name.as_str()))
+        .map(delegated_line)
+        .collect()
 }
 
 fn role_lines(repository: &Repository, roles: &[RoleType]) -> String {

@@ -7,12 +7,16 @@ use sigil_signer::repo::Repository;
 use sigil_updater::tuf::metadata::RoleType;
 use sigil_updater::tuf::{Clock, SystemClock};
 
-use super::{Failure, PublishArgs, RefreshArgs, StatusArgs, keyring, repo_error, role_line, say};
+use super::{
+    Failure, PublishArgs, RefreshArgs, StatusArgs, delegated_line, keyring, repo_error, role_line,
+    say,
+};
 
 pub(super) fn status(args: StatusArgs) -> Result<(), Failure> {
     let repository = Repository::open(&args.repo.dir).map_err(repo_error)?;
     let status = repository.status(SystemClock.now());
     let mut out: String = status.roles.iter().map(role_line).collect();
+    out.extend(status.delegated.iter().map(delegated_line));
     if status.is_publishable() {
         out.push_str("ready to publish\n");
         say(&out)
