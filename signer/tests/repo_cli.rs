@@ -611,3 +611,48 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn encrypted_role_keys_open_with_the_password_and_a_wrong_one_changes_nothing() {
+    let ws = Workspace::new();
+    let repo = ws.path("repo");
+    ok(sigil()
+        .env("REPO_PASSWORD", "correct horse")
+        .args(["repo", "init", "--password-env", "REPO_PASSWORD", "--dir"])
+        .arg(&repo));
+    let artifact = ws.write("app.tar.gz", b"encrypted keys");
+    let before = snapshot_tree(&repo);
+    let (code, stdout, stderr) = run(sigil()
+        .env("REPO_PASSWORD", "wrong")
+        .args(["repo", "add", "--password-env", "REPO_PASSWORD", "--dir"])
+        .arg(&repo)
+        .args([
+            "--version",
+            "1.0.0",
+            "--platform",
+            "linux",
+            "--arch",
+            "x86_64",
+        ])
+        .arg(&artifact));
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(stderr.contains("targets-"), "names the key file: {stderr}");
+    assert_eq!(snapshot_tree(&repo), before);
+
+    ok(sigil()
+        .env("REPO_PASSWORD", "correct horse")
+        .args(["repo", "add", "--password-env", "REPO_PASSWORD", "--dir"])
+        .arg(&repo)
+        .args([
+            "--version",
+            "1.0.0",
+            "--platform",
+            "linux",
+            "--arch",
+            "x86_64",
+        ])
+        .arg(&artifact));
+    let (code, stdout, _) = run(sigil().args(["repo", "status", "--dir"]).arg(&repo));
+    assert_eq!(code, 0, "{stdout}");
+}

@@ -183,6 +183,32 @@ impl<'a> AddRequest<'a> {
             planned.push((name, file));
         }
         let mut added = Vec::new();
+        let mut copied = Vec::new();
+        let result =
+            self.copy_and_describe(repository, planned, &mut edits, &mut added, &mut copied);
+        let result = result.and_then(|()| edits.commit(repository, keyring, clock));
+        if let Err(error) = result {
+            // Copies that no stored metadata names yet are removed: a failed add leaves no
+            // trace. If a role was already stored before the failure, its files stay.
+            let listed = repository.target_names();
+            for (target, path) in added.iter().zip(copied) {
+                if !listed.contains(&target.name) {
+                    let _ = std::fs::remove_file(path);
+                }
+            }
+            return Err(error);
+        }
+        Ok(added)
+    }
+
+    fn copy_and_describe(
+        &self,
+        repository: &Repository,
+        planned: Vec<(TargetPath, &PathBuf)>,
+        edits: &mut Edits,
+        added: &mut Vec<AddedTarget>,
+        copied: &mut Vec<PathBuf>,
+    ) -> Result<(), RepoError> {
         for (name, file) in planned {
             let (length, hashes) = hash_file(file)?;
             let signature = match self.release_key {
@@ -195,6 +221,7 @@ impl<'a> AddRequest<'a> {
             };
             let destination = repository.target_file(name.as_str());
             files::copy_atomic(file, &destination).map_err(RepoError::io(&destination))?;
+            copied.push(destination);
             let sha256 = hashes.get("sha256").cloned().unwrap_or_default();
             let role = repository.role_for_target(name.as_str());
             edits.role(repository, &role).targets.insert(
@@ -213,8 +240,7 @@ impl<'a> AddRequest<'a> {
                 sha256,
             });
         }
-        edits.commit(repository, keyring, clock)?;
-        Ok(added)
+        Ok(())
     }
 }
 
