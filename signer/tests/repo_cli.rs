@@ -656,3 +656,22 @@ fn encrypted_role_keys_open_with_the_password_and_a_wrong_one_changes_nothing() 
     let (code, stdout, _) = run(sigil().args(["repo", "status", "--dir"]).arg(&repo));
     assert_eq!(code, 0, "{stdout}");
 }
+
+#[test]
+fn refresh_re_signs_a_timestamp_past_half_its_validity() {
+    let ws = Workspace::new();
+    let repo = ws.init(&["--expires", "timestamp=2s"]);
+    // Whole seconds: after 2.1 s at least two have passed, whatever the start.
+    std::thread::sleep(std::time::Duration::from_millis(2_100));
+    let stdout = ok(sigil().args(["repo", "refresh", "--dir"]).arg(&repo));
+    let repository = Repository::open(&repo).unwrap();
+    assert_eq!(repository.timestamp().signed().version, 2);
+    assert_eq!(repository.snapshot().signed().version, 1);
+    assert_eq!(
+        stdout,
+        format!(
+            "re-signed timestamp version 2, expires {}\n",
+            repository.timestamp().signed().expires
+        )
+    );
+}
