@@ -31,6 +31,9 @@ pub struct InitRequest {
 pub struct Initialized {
     pub repository: Repository,
     pub keys: Vec<GeneratedKey>,
+    /// The generated keys, still in memory and in the order of `keys`, for a caller that
+    /// records them in a custody log signed by each key.
+    pub private_keys: Vec<PrivateKey>,
 }
 
 impl InitRequest {
@@ -190,9 +193,14 @@ impl InitRequest {
         })?;
         // The settings file goes last: a directory without it is not a repository yet.
         files::write_atomic(&config_path, &config).map_err(RepoError::io(&config_path))?;
+        let private_keys = crate::repo::policy::ROLES
+            .iter()
+            .flat_map(|role| private.remove(role).unwrap_or_default())
+            .collect();
         Ok(Initialized {
             repository: Repository::open(&self.dir)?,
             keys: generated,
+            private_keys,
         })
     }
 }

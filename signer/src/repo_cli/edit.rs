@@ -1,6 +1,8 @@
 //! `repo init`, `add`, `remove` and `delegate`: creating and editing the working copy.
 
+use sigil_custody::SystemClock as CustodyClock;
 use sigil_keys::{KeySource, LocalSigner, PasswordSource};
+use sigil_signer::custody;
 use sigil_signer::repo::Repository;
 use sigil_signer::repo::delegate::DelegateRequest;
 use sigil_signer::repo::init::InitRequest;
@@ -55,6 +57,16 @@ pub(super) fn init(args: InitArgs) -> Result<(), Failure> {
             key.key_id,
             key.secret_path.display()
         ));
+    }
+    if let Some(dir) = &args.log {
+        let mut log = custody::open_log(dir)?;
+        for (info, key) in created.keys.iter().zip(&created.private_keys) {
+            let appended = custody::record_key_generated(&mut log, key, &info.role, &CustodyClock)?;
+            out.push_str(&format!(
+                "logged generation of {} key {} as entry {}\n",
+                info.role, info.key_id, appended.index
+            ));
+        }
     }
     say(&out)
 }

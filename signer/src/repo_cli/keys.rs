@@ -1,6 +1,8 @@
 //! `repo sign` and `repo rotate`: signatures and keys.
 
+use sigil_custody::SystemClock as CustodyClock;
 use sigil_keys::{KeySource, LocalSigner, Signer};
+use sigil_signer::custody;
 use sigil_signer::repo::Repository;
 use sigil_signer::repo::policy::parse_role;
 use sigil_signer::repo::rotate::RotateRequest;
@@ -96,6 +98,26 @@ pub(super) fn rotate(args: RotateArgs) -> Result<(), Failure> {
     }
     for keyid in &rotated.revoked {
         out.push_str(&format!("revoked {role} key {keyid}\n"));
+    }
+    if let Some(dir) = &args.log {
+        let mut log = custody::open_log(dir)?;
+        for (info, key) in rotated.generated.iter().zip(&rotated.private_keys) {
+            let appended = match rotated.revoked.as_slice() {
+                [old] => custody::record_key_rotated(
+                    &mut log,
+                    key,
+                    old,
+                    &info.role,
+                    &args.reason,
+                    &CustodyClock,
+                )?,
+                _ => custody::record_key_generated(&mut log, key, &info.role, &CustodyClock)?,
+            };
+            out.push_str(&format!(
+                "logged {} key {} as entry {}\n",
+                info.role, info.key_id, appended.index
+            ));
+        }
     }
     let keyids: Vec<&str> = rotated.keyids.iter().map(|id| id.as_str()).collect();
     out.push_str(&format!(

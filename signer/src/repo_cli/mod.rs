@@ -84,6 +84,9 @@ pub(crate) struct InitArgs {
     /// Keys per role, all required, e.g. root=2 (default 1 each).
     #[arg(long, value_name = "ROLE=N,...")]
     threshold: Option<String>,
+    /// Record each new key in the custody log in this directory, signed by the key.
+    #[arg(long, value_name = "DIR")]
+    log: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -254,6 +257,18 @@ pub(crate) struct RotateArgs {
     /// The role's new threshold.
     #[arg(long, value_name = "N")]
     threshold: Option<u64>,
+    /// Record the new key in the custody log in this directory (a key-rotated entry when one
+    /// key replaces one revoked key, else key-generated), signed by the new key.
+    #[arg(long, value_name = "DIR", requires = "generate")]
+    log: Option<PathBuf>,
+    /// Why the key is rotated, for the custody log.
+    #[arg(
+        long,
+        value_name = "TEXT",
+        default_value = "scheduled rotation",
+        requires = "log"
+    )]
+    reason: String,
 }
 
 pub(crate) fn run(command: RepoCommand) -> Result<(), Failure> {
