@@ -135,6 +135,13 @@ impl Repository {
         &self.roots[self.roots.len() - 1]
     }
 
+    /// Version 1 of root: the trust anchor that apps ship.
+    #[must_use]
+    pub fn first_root(&self) -> &Metadata<Root> {
+        // `read_roots` and `init` never leave the list empty.
+        &self.roots[0]
+    }
+
     /// Every root version, oldest first.
     #[must_use]
     pub fn roots(&self) -> &[Metadata<Root>] {

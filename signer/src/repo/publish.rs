@@ -385,7 +385,7 @@ impl Repository {
         verify_as_client(
             &out,
             FileTransport,
-            self.roots()[0].bytes(),
+            self.first_root().bytes(),
             &names,
             &[],
             clock,
@@ -455,7 +455,7 @@ impl Repository {
                 verify_as_client(
                     out,
                     FileTransport,
-                    self.roots()[0].bytes(),
+                    self.first_root().bytes(),
                     &names,
                     &download,
                     clock,
@@ -473,7 +473,7 @@ impl Repository {
                 timestamp_url: file_url(&metadata.join("timestamp.json")),
                 staged_url: file_url(&staged),
             },
-            self.roots()[0].bytes(),
+            self.first_root().bytes(),
             &names,
             &download,
             clock,
