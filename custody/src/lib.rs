@@ -44,6 +44,9 @@ pub mod trace;
 pub mod verify;
 
 pub use checkpoint::{Checkpoint, CheckpointTrust, VerifiedCheckpoint};
+
+/// The origin (and note key name) of a log whose writer names none.
+pub const DEFAULT_ORIGIN: &str = "sigil-custody-log";
 pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
 pub use dsse::KeyRing;
 pub use entry::{Entry, EntryDraft};

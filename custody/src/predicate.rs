@@ -23,6 +23,7 @@ pub mod types {
     pub const UPDATE_ROLLED_BACK: &str = "https://sigil.dev/custody/update-rolled-back/v1";
     pub const KEY_GENERATED: &str = "https://sigil.dev/custody/key-generated/v1";
     pub const KEY_ROTATED: &str = "https://sigil.dev/custody/key-rotated/v1";
+    pub const UPDATE_CONFIRMED: &str = "https://sigil.dev/custody/update-confirmed/v1";
 }
 
 /// A tool and its version.
@@ -144,6 +145,14 @@ pub struct UpdateRolledBack {
     pub reason: String,
 }
 
+/// `update-confirmed/v1`: an installed update reported that it started properly, within its
+/// health deadline. Subject: the installed artifact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateConfirmed {
+    pub version: String,
+}
+
 /// `key-generated/v1`: a signing key was made. Subject: the public key (SHA-256 of its DER
 /// SubjectPublicKeyInfo).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -233,6 +242,7 @@ pub enum Predicate {
     UpdateDownloaded(UpdateDownloaded),
     UpdateInstalled(UpdateInstalled),
     UpdateRolledBack(UpdateRolledBack),
+    UpdateConfirmed(UpdateConfirmed),
     KeyGenerated(KeyGenerated),
     KeyRotated(KeyRotated),
 }
@@ -270,6 +280,7 @@ impl Predicate {
             Self::UpdateDownloaded(_) => types::UPDATE_DOWNLOADED,
             Self::UpdateInstalled(_) => types::UPDATE_INSTALLED,
             Self::UpdateRolledBack(_) => types::UPDATE_ROLLED_BACK,
+            Self::UpdateConfirmed(_) => types::UPDATE_CONFIRMED,
             Self::KeyGenerated(_) => types::KEY_GENERATED,
             Self::KeyRotated(_) => types::KEY_ROTATED,
         }
@@ -285,6 +296,7 @@ impl Predicate {
             Self::UpdateDownloaded(p) => serde_json::to_value(p),
             Self::UpdateInstalled(p) => serde_json::to_value(p),
             Self::UpdateRolledBack(p) => serde_json::to_value(p),
+            Self::UpdateConfirmed(p) => serde_json::to_value(p),
             Self::KeyGenerated(p) => serde_json::to_value(p),
             Self::KeyRotated(p) => serde_json::to_value(p),
         };
@@ -305,6 +317,7 @@ impl Predicate {
             types::UPDATE_DOWNLOADED => Self::UpdateDownloaded(parse(t, value)?),
             types::UPDATE_INSTALLED => Self::UpdateInstalled(parse(t, value)?),
             types::UPDATE_ROLLED_BACK => Self::UpdateRolledBack(parse(t, value)?),
+            types::UPDATE_CONFIRMED => Self::UpdateConfirmed(parse(t, value)?),
             types::KEY_GENERATED => Self::KeyGenerated(parse(t, value)?),
             types::KEY_ROTATED => Self::KeyRotated(parse(t, value)?),
             other => return Err(PredicateError::UnknownType(other.to_owned())),

@@ -229,3 +229,36 @@ fn writer_sees_entries_other_writers_appended() {
     first.refresh().unwrap();
     assert_eq!(first.tree_head(), second.tree_head());
 }
+
+#[test]
+fn batch_appends_chain_like_single_appends_and_survive_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = Log::create(dir.path(), LogOptions::new()).unwrap();
+    append_n(&mut log, 3, "single");
+    let signer = key();
+    let clock = TickingClock::default();
+    let drafts: Vec<_> = (0..50)
+        .map(|i| signed(&format!("batch-{i}"), &signer))
+        .collect();
+    let appended = log.append_all(&drafts, &signer, &clock).unwrap();
+    assert_eq!(appended.len(), 50);
+    assert_eq!(appended[0].index, 3);
+    assert_eq!(appended[49].tree_head.size, 53);
+    drop(log);
+    assert_chain_is_whole(dir.path(), 53);
+}
+
+#[test]
+fn oversized_entry_in_a_batch_stops_the_batch_and_keeps_earlier_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = Log::create(dir.path(), LogOptions::new().max_entry_bytes(4096)).unwrap();
+    append_n(&mut log, 2, "before");
+    let signer = key();
+    let clock = TickingClock::default();
+    let drafts = vec![signed("ok", &signer), signed(&"x".repeat(10_000), &signer)];
+    let err = log.append_all(&drafts, &signer, &clock).unwrap_err();
+    assert!(matches!(err, StoreError::Entry { index: 3, .. }), "{err}");
+    drop(log);
+    // The entry before the refused one was written whole; nothing after it.
+    assert_chain_is_whole(dir.path(), 3);
+}

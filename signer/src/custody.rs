@@ -15,11 +15,7 @@ use crate::sign::SignedFile;
 
 /// Opens the log in `dir` to append to it, creating it if `dir` holds none.
 pub fn open_log(dir: &Path) -> Result<Log, StoreError> {
-    if dir.join("entries.jsonl").exists() {
-        Log::open(dir, LogOptions::new())
-    } else {
-        Log::create(dir, LogOptions::new())
-    }
+    Log::open_or_create(dir, LogOptions::new())
 }
 
 /// Records that `signer` generated its own key, for `purpose` (`release`, a TUF role, ...).
@@ -67,10 +63,12 @@ pub fn record_key_rotated(
     log.append(&EntryDraft::new(vec![subject], predicate), signer, clock)
 }
 
-/// Records that `signer` signed the artifact `name`.
+/// Records that the key `artifact_key` signed the artifact `name`; `log_signer` signs the
+/// entry (the same key, unless the log has a key of its own).
 pub fn record_signature(
     log: &mut Log,
-    signer: &dyn Signer,
+    log_signer: &dyn Signer,
+    artifact_key: &dyn Signer,
     name: &str,
     signed: &SignedFile,
     clock: &dyn Clock,
@@ -78,10 +76,14 @@ pub fn record_signature(
     let subject = Subject::new(name, Sha256Digest(signed.sha256));
     let predicate = Predicate::ArtifactSignature(ArtifactSignature {
         format: "minisign".to_owned(),
-        key_id: signer.key_id(),
+        key_id: artifact_key.key_id(),
         signature_sha256: Sha256Digest::of(signed.signature.encode().as_bytes()).to_hex(),
     });
-    log.append(&EntryDraft::new(vec![subject], predicate), signer, clock)
+    log.append(
+        &EntryDraft::new(vec![subject], predicate),
+        log_signer,
+        clock,
+    )
 }
 
 /// Why a publication could not be recorded.

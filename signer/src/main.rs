@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand};
 use sigil_custody::SystemClock;
 use sigil_keys::keyfile::Overwrite;
 use sigil_keys::minisign::LegacyMode;
-use sigil_keys::{KeySource, LocalSigner, Password, PasswordSource};
+use sigil_keys::{KeySource, LocalSigner, Password, PasswordSource, Signer};
 use sigil_signer::custody;
 use sigil_signer::keygen::KeygenRequest;
 use sigil_signer::sign::{Comments, sign_file};
@@ -77,9 +77,12 @@ struct KeygenArgs {
     #[arg(long)]
     force: bool,
     /// Record the new key in the custody log in this directory (created if missing), signed
-    /// by the new key.
+    /// by the new key, which also signs a new checkpoint.
     #[arg(long, value_name = "DIR")]
     log: Option<PathBuf>,
+    /// The log's origin, the name its checkpoints carry.
+    #[arg(long, value_name = "NAME", default_value = sigil_custody::DEFAULT_ORIGIN)]
+    log_origin: String,
 }
 
 #[derive(Debug, Args)]
@@ -98,9 +101,27 @@ struct SignArgs {
     /// The unsigned comment on each signature's first line.
     #[arg(long, value_name = "TEXT")]
     untrusted_comment: Option<String>,
-    /// Record each signature in the custody log in this directory (created if missing).
+    /// Record each signature in the custody log in this directory (created if missing), and
+    /// sign a new checkpoint of it.
     #[arg(long, value_name = "DIR")]
     log: Option<PathBuf>,
+    /// The key that signs log entries and checkpoints [default: the signing key].
+    #[arg(
+        long,
+        value_name = "SK",
+        requires = "log",
+        conflicts_with = "log_key_env"
+    )]
+    log_key: Option<PathBuf>,
+    /// Read the log key from this environment variable.
+    #[arg(long, value_name = "VAR", requires = "log")]
+    log_key_env: Option<String>,
+    /// The log key's password is in this environment variable.
+    #[arg(long, value_name = "VAR", requires = "log")]
+    log_password_env: Option<String>,
+    /// The log's origin, the name its checkpoints carry.
+    #[arg(long, value_name = "NAME", default_value = sigil_custody::DEFAULT_ORIGIN)]
+    log_origin: String,
     /// The files to sign.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
@@ -253,6 +274,7 @@ fn keygen(args: KeygenArgs) -> Result<(), Failure> {
         let mut log = custody::open_log(dir)?;
         let appended =
             custody::record_key_generated(&mut log, secret.private_key(), "release", &SystemClock)?;
+        log.sign_checkpoint(&args.log_origin, secret.private_key())?;
         say(&format!(
             "logged key generation as entry {} in {}\n",
             appended.index,
@@ -301,6 +323,21 @@ fn sign(args: SignArgs) -> Result<(), Failure> {
         untrusted: args.untrusted_comment,
     };
     let mut log = args.log.as_deref().map(custody::open_log).transpose()?;
+    let log_key = match (&args.log_key, &args.log_key_env) {
+        (Some(path), _) => Some(KeySource::File(path.clone())),
+        (None, Some(var)) => Some(KeySource::Env(var.clone())),
+        (None, None) => None,
+    };
+    let log_signer = match log_key {
+        Some(source) => {
+            let password = match &args.log_password_env {
+                Some(var) => PasswordSource::Env(var.clone()),
+                None => PasswordSource::None,
+            };
+            Some(LocalSigner::load(source, &password)?)
+        }
+        None => None,
+    };
     for file in &args.files {
         let signed = sign_file(&signer, file, &comments)?;
         say(&format!(
@@ -314,9 +351,21 @@ fn sign(args: SignArgs) -> Result<(), Failure> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let appended = custody::record_signature(log, &signer, &name, &signed, &SystemClock)?;
+            let entry_signer: &dyn Signer = log_signer.as_ref().map_or(&signer, |s| s);
+            let appended = custody::record_signature(
+                log,
+                entry_signer,
+                &signer,
+                &name,
+                &signed,
+                &SystemClock,
+            )?;
             say(&format!("logged signature as entry {}\n", appended.index))?;
         }
+    }
+    if let Some(log) = log.as_mut() {
+        let entry_signer: &dyn Signer = log_signer.as_ref().map_or(&signer, |s| s);
+        log.sign_checkpoint(&args.log_origin, entry_signer)?;
     }
     Ok(())
 }

@@ -488,11 +488,14 @@ fn keygen_and_sign_record_a_verifiable_custody_log() {
         .public_key();
     let keys = KeyRing::new().with(public.clone());
     let log = Log::open_read_only(&log_dir, LogOptions::new()).unwrap();
-    let report = Verifier::new(&keys, &CheckpointTrust::new("unused", Vec::new()))
-        .verify(&log)
-        .unwrap();
+    // The signing key also signed the log's checkpoint, under the default origin.
+    let origin = sigil_custody::DEFAULT_ORIGIN;
+    let verifier = sigil_custody::NoteVerifier::new(origin, public.clone()).unwrap();
+    let trust = CheckpointTrust::new(origin, vec![verifier]);
+    let report = Verifier::new(&keys, &trust).verify(&log).unwrap();
     assert_eq!(report.size, 2);
     assert!(report.is_ok(), "{:?}", report.findings);
+    assert_eq!(report.checkpoint.map(|c| c.checkpoint.size), Some(2));
     let history = trace(&log, &Sha256Digest::of(b"release two"), &keys).unwrap();
     assert_eq!(history.steps.len(), 1);
     let Predicate::ArtifactSignature(signature) = history.steps[0].entry.predicate().unwrap()
@@ -505,4 +508,40 @@ fn keygen_and_sign_record_a_verifiable_custody_log() {
         signature.signature_sha256,
         Sha256Digest::of(&minisig).to_hex()
     );
+}
+
+#[test]
+fn sign_with_a_separate_log_key_signs_entries_and_checkpoint_with_it() {
+    use sigil_custody::{CheckpointTrust, KeyRing, Log, LogOptions, NoteVerifier, Verifier};
+
+    let ws = Workspace::new();
+    let (sk, _) = ws.keygen("release");
+    let (log_sk, log_pk) = ws.keygen("custody");
+    let log_dir = ws.path("log");
+    let file = ws.write("app.zip", b"bytes");
+    let (code, _, stderr) = run(sigil()
+        .args(["sign", "--secret-key"])
+        .arg(&sk)
+        .arg("--log")
+        .arg(&log_dir)
+        .arg("--log-key")
+        .arg(&log_sk)
+        .args(["--log-origin", "releases.example/log"])
+        .arg(&file));
+    assert_eq!(code, 0, "{stderr}");
+    let log_key = MinisignPublicKey::decode(&std::fs::read_to_string(&log_pk).unwrap())
+        .unwrap()
+        .public_key();
+    let log = Log::open_read_only(&log_dir, LogOptions::new()).unwrap();
+    let note = log.read_checkpoint().unwrap().unwrap();
+    assert!(note.starts_with("releases.example/log\n1\n"), "{note}");
+    let trust = CheckpointTrust::new(
+        "releases.example/log",
+        vec![NoteVerifier::new("releases.example/log", log_key.clone()).unwrap()],
+    );
+    let report = Verifier::new(&KeyRing::new().with(log_key), &trust)
+        .verify(&log)
+        .unwrap();
+    assert!(report.is_ok(), "{:?}", report.findings);
+    assert!(report.checkpoint.is_some());
 }

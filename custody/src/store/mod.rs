@@ -170,6 +170,15 @@ impl Log {
         Self::open(dir, options)
     }
 
+    /// Opens the log in `dir` to append to it, creating it first if `dir` holds none.
+    pub fn open_or_create(dir: &Path, options: LogOptions) -> Result<Self, StoreError> {
+        if dir.join(ENTRIES_FILE).exists() {
+            Self::open(dir, options)
+        } else {
+            Self::create(dir, options)
+        }
+    }
+
     /// Opens an existing log to append to it. A torn tail is cut back to the last complete
     /// entry (see [`Log::torn_tail`]).
     pub fn open(dir: &Path, options: LogOptions) -> Result<Self, StoreError> {
@@ -314,37 +323,72 @@ impl Log {
     }
 
     /// Signs and appends an entry. Concurrent appenders, in this process or others, are
-    /// serialized by the log's lock; the entry records the tree it was appended after.
+    /// serialized by the log's lock; the entry records the tree it was appended after. The entry
+    /// is on disk (fsync) when this returns.
     pub fn append(
         &mut self,
         draft: &EntryDraft,
         signer: &dyn Signer,
         clock: &dyn Clock,
     ) -> Result<Appended, StoreError> {
+        let mut appended = self.append_all(std::slice::from_ref(draft), signer, clock)?;
+        // Invariant: one draft in, one entry out.
+        appended.pop().ok_or(StoreError::ReadOnly)
+    }
+
+    /// Signs and appends several entries under one lock, with one fsync for all of them: for a
+    /// pipeline step that records many artifacts at once. Each entry records the tree it was
+    /// appended after. A crash before the fsync may lose the batch's entries, never an earlier
+    /// one, and never leaves a partial entry after the next open. If one entry is refused (too
+    /// large), the ones before it stay appended and the error names its index.
+    pub fn append_all(
+        &mut self,
+        drafts: &[EntryDraft],
+        signer: &dyn Signer,
+        clock: &dyn Clock,
+    ) -> Result<Vec<Appended>, StoreError> {
         let Some(lock) = self.lock.as_mut() else {
             return Err(StoreError::ReadOnly);
         };
         let _guard = lock.write().map_err(files::io(&self.dir.join(LOCK_FILE)))?;
         let limit = self.options.max_entry_bytes;
         self.state.catch_up(&self.entries_path, limit, true)?;
-        let index = self.state.tree.size();
-        let after = TreeHead {
-            size: index,
-            root_hash: self.state.tree.root(),
-        };
-        let bytes = seal(draft, signer, clock.now(), after, limit)
-            .map_err(|source| StoreError::Entry { index, source })?;
-        self.state.write_record(&self.entries_path, &bytes)?;
-        let leaf = leaf_hash(&bytes);
-        self.state.tree.push_leaf_hash(leaf);
-        Ok(Appended {
-            index,
-            leaf_hash: leaf,
-            tree_head: TreeHead {
-                size: index + 1,
+        let mut appended = Vec::with_capacity(drafts.len());
+        let mut failure = None;
+        for draft in drafts {
+            let index = self.state.tree.size();
+            let after = TreeHead {
+                size: index,
                 root_hash: self.state.tree.root(),
-            },
-        })
+            };
+            let bytes = match seal(draft, signer, clock.now(), after, limit) {
+                Ok(bytes) => bytes,
+                Err(source) => {
+                    failure = Some(StoreError::Entry { index, source });
+                    break;
+                }
+            };
+            if let Err(error) = self.state.write_record(&self.entries_path, &bytes) {
+                failure = Some(error);
+                break;
+            }
+            let leaf = leaf_hash(&bytes);
+            self.state.tree.push_leaf_hash(leaf);
+            appended.push(Appended {
+                index,
+                leaf_hash: leaf,
+                tree_head: TreeHead {
+                    size: index + 1,
+                    root_hash: self.state.tree.root(),
+                },
+            });
+        }
+        // The entries written before a failure are whole: they are made durable too.
+        self.state.sync(&self.entries_path)?;
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(appended),
+        }
     }
 
     /// The inclusion proof of entry `index` in the tree of the first `size` entries.
@@ -384,6 +428,18 @@ impl Log {
         let note = checkpoint.sign(signers)?;
         files::write_atomically(&self.dir, CHECKPOINT_FILE, note.as_bytes())?;
         Ok(note)
+    }
+
+    /// Signs a checkpoint of the whole log with `signer` alone, under the note key name
+    /// `origin` (the usual choice for a log's own key), and stores it. Returns the signed note.
+    pub fn sign_checkpoint(
+        &mut self,
+        origin: &str,
+        signer: &dyn Signer,
+    ) -> Result<String, StoreError> {
+        let note_signer = NoteSigner::new(origin, signer)
+            .map_err(|e| StoreError::Checkpoint(CheckpointError::Note(e)))?;
+        self.write_checkpoint(origin, &[&note_signer])
     }
 
     /// The stored checkpoint note, if one was written.
@@ -447,6 +503,18 @@ impl State {
 
     /// Appends one record and its newline, durably. On failure the file is cut back to the
     /// last complete record, so a failed append leaves nothing behind.
+    /// Makes the records written so far durable.
+    fn sync(&mut self, path: &Path) -> Result<(), StoreError> {
+        let Some(writer) = self.writer.as_mut() else {
+            return Err(StoreError::ReadOnly);
+        };
+        writer.sync_data().map_err(|source| StoreError::Io {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// Writes one record (not yet synced: see [`State::sync`]).
     fn write_record(&mut self, path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         let Some(writer) = self.writer.as_mut() else {
             return Err(StoreError::ReadOnly);
@@ -454,8 +522,7 @@ impl State {
         let mut line = Vec::with_capacity(bytes.len() + 1);
         line.extend_from_slice(bytes);
         line.push(b'\n');
-        let written = writer.write_all(&line).and_then(|()| writer.sync_data());
-        if let Err(source) = written {
+        if let Err(source) = writer.write_all(&line) {
             // Best effort: if the cut fails too, the next open finds and cuts the torn tail.
             let _ = writer.set_len(self.end);
             return Err(StoreError::Io {

@@ -27,6 +27,19 @@ pub struct ReleaseInfo {
 }
 
 impl ReleaseInfo {
+    /// The minisign trusted comment that binds a signature to this release, in minisign's
+    /// tab-separated `key:value` style: `file`, `version`, `channel`, `platform`, `arch`, and
+    /// `hashed` (the signature covers the file's BLAKE2b-512 hash). The updater refuses a
+    /// release whose signature names another version, platform or arch.
+    #[must_use]
+    pub fn trusted_comment(&self, target: &str) -> String {
+        let file = target.rsplit('/').next().unwrap_or(target);
+        format!(
+            "file:{file}\tversion:{}\tchannel:{}\tplatform:{}\tarch:{}\thashed",
+            self.version, self.channel, self.platform, self.arch
+        )
+    }
+
     #[must_use]
     pub fn new(version: &str, channel: &str, platform: &str, arch: &str) -> Self {
         Self {
@@ -212,11 +225,15 @@ impl<'a> AddRequest<'a> {
         for (name, file) in planned {
             let (length, hashes) = hash_file(file)?;
             let signature = match self.release_key {
-                Some(key) => Some(
-                    sign_file(key, file, &Comments::default())?
-                        .signature
-                        .encode(),
-                ),
+                Some(key) => {
+                    // The signed comment names the release, so that a genuine artifact of one
+                    // release cannot be listed as another.
+                    let comments = Comments {
+                        trusted: Some(self.release.trusted_comment(name.as_str())),
+                        untrusted: None,
+                    };
+                    Some(sign_file(key, file, &comments)?.signature.encode())
+                }
                 None => None,
             };
             let destination = repository.target_file(name.as_str());

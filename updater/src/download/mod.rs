@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use ring::digest;
 
-pub use source::{Body, FileSource, HttpSource, NetworkOptions, RangeSource};
+pub use source::{AnySource, Body, FileSource, HttpSource, NetworkOptions, RangeSource};
 
 use crate::tuf::metadata::Hashes;
 use crate::tuf::transport::{ThroughputGuard, TransportError, read_error};

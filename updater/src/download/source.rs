@@ -173,3 +173,28 @@ impl RangeSource for FileSource {
         })
     }
 }
+
+/// Dispatches on the URL: `http(s)://` to [`HttpSource`], `file://` and plain paths to
+/// [`FileSource`].
+#[derive(Debug, Clone)]
+pub struct AnySource {
+    http: HttpSource,
+}
+
+impl AnySource {
+    pub fn new(options: &NetworkOptions) -> Result<Self, DownloadError> {
+        Ok(Self {
+            http: HttpSource::new(options)?,
+        })
+    }
+}
+
+impl RangeSource for AnySource {
+    fn open(&self, url: &str, offset: u64) -> Result<Body, DownloadError> {
+        if url.starts_with("http://") || url.starts_with("https://") {
+            self.http.open(url, offset)
+        } else {
+            FileSource.open(url, offset)
+        }
+    }
+}

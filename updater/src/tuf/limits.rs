@@ -1,4 +1,4 @@
-//! Explicit limits on everything a repository can make the client read or wait for (TUF 5.2:
+//! Explicit limits on everything a repository can make the client read or wait for (TUF 1.5.2:
 //! endless data and slow retrieval attacks).
 
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! Target paths (TUF 4.6 TARGETPATH), parsed at the edge so that a hostile name can never climb
+//! Target paths (TUF 4.5 TARGETPATH), parsed at the edge so that a hostile name can never climb
 //! out of a download directory or change the meaning of a URL.
 
 use std::fmt;

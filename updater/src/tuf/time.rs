@@ -52,7 +52,7 @@ pub enum ExpiresError {
     OutOfRange { found: String },
 }
 
-/// An `expires` timestamp: TUF 4.3 writes it as `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339, UTC, no
+/// An `expires` timestamp: TUF 4.2.3 writes it as `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339, UTC, no
 /// fractional seconds). Anything else is refused, as python-tuf and go-tuf do.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Expires {

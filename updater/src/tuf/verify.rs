@@ -16,10 +16,11 @@ pub struct ThresholdError {
     pub valid: u64,
 }
 
-/// Counts the distinct key ids of the role whose key is known, of a supported type, and whose
+/// Counts the distinct keys of the role whose key is known, of a supported type, and whose
 /// signature verifies over the canonical `signed` bytes; fails below `threshold`.
 ///
-/// A key id listed twice counts once, and a signature from a key outside the role counts not at
+/// A key id listed twice counts once, one key listed under two key ids counts once (the key
+/// material is compared, not the ids), and a signature from a key outside the role counts not at
 /// all. Keys of unknown types and signatures that are not hex are skipped: another key may still
 /// reach the threshold.
 pub(crate) fn verify_threshold(
@@ -31,7 +32,7 @@ pub(crate) fn verify_threshold(
 ) -> Result<(), ThresholdError> {
     let message = envelope.canonical_signed();
     let role_keyids: BTreeSet<&KeyId> = keyids.iter().collect();
-    let mut valid: BTreeSet<&KeyId> = BTreeSet::new();
+    let mut valid: Vec<sigil_keys::PublicKey> = Vec::new();
     for keyid in role_keyids {
         let Some(key) = keys.get(keyid) else {
             continue;
@@ -46,8 +47,8 @@ pub(crate) fn verify_threshold(
             .any(|signature| {
                 hex::decode(&signature.sig).is_ok_and(|sig| public.verify(message, &sig).is_ok())
             });
-        if verified {
-            valid.insert(keyid);
+        if verified && !valid.contains(&public) {
+            valid.push(public);
         }
     }
     let valid = u64::try_from(valid.len()).unwrap_or(u64::MAX);
@@ -81,6 +82,36 @@ mod tests {
         let signed = envelope(&[&key]);
         let error =
             verify_threshold("timestamp", &keys, &[keyid.clone(), keyid], 2, &signed).unwrap_err();
+        assert_eq!(error.valid, 1);
+    }
+
+    #[test]
+    fn one_key_under_two_key_ids_counts_once() {
+        // A stolen key listed twice in a role, under two ids that each carry its signature,
+        // must not pass a threshold of two.
+        let key = PrivateKey::generate(Scheme::Ed25519).unwrap();
+        let first = Signer::key_id(&key);
+        let mut aliased = key.public_key().to_tuf_key();
+        aliased.extra.insert(
+            "keyid_hash_algorithms".into(),
+            serde_json::json!(["sha512"]),
+        );
+        let second = aliased.key_id().unwrap();
+        assert_ne!(first, second);
+        let keys = BTreeMap::from([
+            (first.clone(), key.public_key().to_tuf_key()),
+            (second.clone(), aliased),
+        ]);
+        let mut value: serde_json::Value = serde_json::from_slice(
+            &sign_value(&serde_json::json!({"_type": "timestamp"}), &[&key]).unwrap(),
+        )
+        .unwrap();
+        let signature = value["signatures"][0].clone();
+        let mut copy = signature.clone();
+        copy["keyid"] = serde_json::json!(second.as_str());
+        value["signatures"] = serde_json::json!([signature, copy]);
+        let signed = Envelope::from_bytes(&serde_json::to_vec(&value).unwrap()).unwrap();
+        let error = verify_threshold("timestamp", &keys, &[first, second], 2, &signed).unwrap_err();
         assert_eq!(error.valid, 1);
     }
 

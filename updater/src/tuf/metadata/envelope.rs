@@ -1,4 +1,4 @@
-//! The signed envelope (TUF 4.2): `{"signed": ..., "signatures": [...]}`.
+//! The signed envelope (TUF 4.2.1): `{"signed": ..., "signatures": [...]}`.
 
 use std::collections::BTreeSet;
 

@@ -30,7 +30,7 @@ use sigil_keys::canonical_json::CanonicalJsonError;
 use crate::tuf::time::Expires;
 
 /// The specification version sigil writes.
-pub const SPEC_VERSION: &str = "1.0.31";
+pub const SPEC_VERSION: &str = "1.0.34";
 
 /// The four top-level roles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -76,7 +76,7 @@ pub enum MetadataError {
     #[error("metadata envelope: expected an object with \"signed\" and \"signatures\", {found}")]
     Envelope { found: &'static str },
     #[error(
-        "metadata has two signatures with key id {keyid} (TUF 4.2: key ids in \"signatures\" are unique)"
+        "metadata has two signatures with key id {keyid} (TUF 4.2.1: key ids in \"signatures\" are unique)"
     )]
     DuplicateSignature { keyid: KeyId },
     #[error("signed metadata has no canonical JSON form: {0}")]
@@ -138,7 +138,7 @@ pub trait Role: Serialize + DeserializeOwned {
     fn validate(&self) -> Result<(), MetadataError>;
 }
 
-/// Checks the members every role has (TUF 4.3).
+/// Checks the members every role has (TUF 4.3 to 4.6).
 pub(crate) fn validate_common(
     role: RoleType,
     found_type: &str,

@@ -1,4 +1,4 @@
-//! Timestamp and snapshot metadata (TUF 4.4, 4.5): versions, lengths and hashes of other
+//! Timestamp and snapshot metadata (TUF 4.6 and 4.4): versions, lengths and hashes of other
 //! metadata files.
 
 use std::collections::BTreeMap;

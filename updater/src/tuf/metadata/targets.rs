@@ -1,4 +1,4 @@
-//! Targets metadata (TUF 4.6) and its delegations (TUF 4.6.1 and TAP 15 succinct hash bins).
+//! Targets metadata (TUF 4.5) and its delegations (TUF 4.5 and TAP 15 succinct hash bins).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -212,7 +212,7 @@ impl DelegatedRole {
         Ok(())
     }
 
-    /// TUF 4.6.1: whether this role is trusted for `target_path`, by `paths` (shell-style
+    /// TUF 4.5: whether this role is trusted for `target_path`, by `paths` (shell-style
     /// patterns matched segment by segment, so `*` never crosses a `/`) or by
     /// `path_hash_prefixes` (prefixes of the hex SHA-256 of the path).
     #[must_use]

@@ -1,0 +1,12 @@
+//! Any bytes named `pnpm-lock.yaml` must give a lockfile or an error, never a panic or a hang.
+
+#![no_main]
+
+use std::path::Path;
+
+use libfuzzer_sys::fuzz_target;
+use sigil_audit::lockfile::{Limits, parse};
+
+fuzz_target!(|data: &[u8]| {
+    let _ = parse(Path::new("pnpm-lock.yaml"), data, &Limits::default());
+});

@@ -1,0 +1,376 @@
+//! Licenses from package manifests on disk, for packages whose lockfile does not carry one:
+//! `node_modules/<name>/package.json` beside an npm, yarn or pnpm lockfile (and pnpm's
+//! `node_modules/.pnpm` store), and for crates the Cargo registry's source cache
+//! (`$CARGO_HOME/registry/src/*/<name>-<version>/Cargo.toml`), its download cache
+//! (`$CARGO_HOME/registry/cache/*/<name>-<version>.crate`, used only when the archive's SHA-256
+//! equals the lockfile's checksum), or vendored sources.
+//!
+//! A manifest is used only when its version matches the locked one. Missing, oversized or
+//! unreadable manifests leave the license unknown, which the license check reports.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::model::{Ecosystem, Package};
+
+/// The largest manifest read.
+const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
+/// The largest `.crate` archive opened (crates.io refuses uploads over 10 MiB by default).
+const MAX_CRATE_BYTES: u64 = 64 * 1024 * 1024;
+/// The most bytes decompressed from one archive while looking for its manifest.
+const MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Where to look for manifests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ManifestSources {
+    /// Cargo's home (`$CARGO_HOME`, usually `~/.cargo`), for its registry source cache.
+    pub cargo_home: Option<PathBuf>,
+    /// Directories of vendored crates (`cargo vendor` output).
+    pub vendor_dirs: Vec<PathBuf>,
+    /// Whether to read `node_modules` beside JavaScript lockfiles.
+    pub node_modules: bool,
+}
+
+fn read_small(path: &Path) -> Option<String> {
+    if std::fs::metadata(path).ok()?.len() > MAX_MANIFEST_BYTES {
+        return None;
+    }
+    std::fs::read_to_string(path).ok()
+}
+
+/// The longest license text taken from a manifest; longer ones, and ones with control
+/// characters, are ignored (left unknown) rather than carried into reports.
+const MAX_LICENSE_BYTES: usize = 4096;
+
+fn acceptable(license: String) -> Option<String> {
+    (license.len() <= MAX_LICENSE_BYTES && !license.chars().any(char::is_control))
+        .then_some(license)
+}
+
+/// Fills in `license` for every package that has none, from manifests on disk.
+pub fn fill(packages: &mut [Package], sources: &ManifestSources) {
+    let registry = |sub: &str| -> Vec<PathBuf> {
+        sources
+            .cargo_home
+            .iter()
+            .flat_map(|home| std::fs::read_dir(home.join("registry").join(sub)).into_iter())
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect()
+    };
+    let dirs = CargoDirs {
+        sources: registry("src"),
+        archives: registry("cache"),
+        vendor: &sources.vendor_dirs,
+    };
+    for p in packages.iter_mut().filter(|p| p.license.is_none()) {
+        p.license = match p.ecosystem {
+            Ecosystem::Npm if sources.node_modules => npm_license(p),
+            Ecosystem::Npm => None,
+            Ecosystem::Cargo => cargo_license(p, &dirs),
+        }
+        .and_then(acceptable);
+    }
+}
+
+fn npm_license(p: &Package) -> Option<String> {
+    let dir = p.lockfile.parent().unwrap_or(Path::new("."));
+    let installed = p.alias.as_deref().unwrap_or(&p.name);
+    let mut candidates = Vec::new();
+    if let Some(loc) = p
+        .location
+        .as_deref()
+        .filter(|l| l.starts_with("node_modules/"))
+    {
+        candidates.push(dir.join(loc));
+    }
+    candidates.push(dir.join("node_modules").join(installed));
+    let store = format!("{}@{}", p.name.replace('/', "+"), p.version);
+    candidates.push(
+        dir.join("node_modules")
+            .join(".pnpm")
+            .join(store)
+            .join("node_modules")
+            .join(&p.name),
+    );
+    candidates.into_iter().find_map(|c| {
+        let manifest: Value = serde_json::from_str(&read_small(&c.join("package.json"))?).ok()?;
+        if manifest.get("version").and_then(Value::as_str) != Some(p.version.as_str()) {
+            return None;
+        }
+        npm_manifest_license(&manifest)
+    })
+}
+
+/// `license` as a string or `{ "type": ... }`, or the old `licenses` array (all of which
+/// apply, so they are joined with AND).
+fn npm_manifest_license(manifest: &Value) -> Option<String> {
+    let one = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(o) => o.get("type").and_then(Value::as_str).map(str::to_owned),
+        _ => None,
+    };
+    if let Some(l) = manifest.get("license").and_then(one) {
+        return Some(l);
+    }
+    let all: Vec<String> = manifest
+        .get("licenses")?
+        .as_array()?
+        .iter()
+        .filter_map(one)
+        .collect();
+    match all.len() {
+        0 => None,
+        1 => all.into_iter().next(),
+        _ => Some(
+            all.iter()
+                .map(|l| format!("({l})"))
+                .collect::<Vec<_>>()
+                .join(" AND "),
+        ),
+    }
+}
+
+struct CargoDirs<'a> {
+    sources: Vec<PathBuf>,
+    archives: Vec<PathBuf>,
+    vendor: &'a [PathBuf],
+}
+
+fn cargo_license(p: &Package, dirs: &CargoDirs<'_>) -> Option<String> {
+    let versioned = format!("{}-{}", p.name, p.version);
+    let unpacked = dirs
+        .sources
+        .iter()
+        .map(|d| d.join(&versioned))
+        .chain(dirs.vendor.iter().map(|d| d.join(&versioned)))
+        .chain(dirs.vendor.iter().map(|d| d.join(&p.name)));
+    for dir in unpacked {
+        if let Some(l) = read_small(&dir.join("Cargo.toml")).and_then(|t| manifest_license(p, &t)) {
+            return Some(l);
+        }
+    }
+    let checksum = p
+        .integrity
+        .iter()
+        .find(|i| i.algorithm == crate::model::HashAlgorithm::Sha256)?;
+    dirs.archives.iter().find_map(|d| {
+        let text = archive_manifest(
+            &d.join(format!("{versioned}.crate")),
+            &checksum.hex,
+            &versioned,
+        )?;
+        manifest_license(p, &text)
+    })
+}
+
+/// The `license` of a Cargo.toml, if it is for this package's version.
+fn manifest_license(p: &Package, text: &str) -> Option<String> {
+    let manifest = text.parse::<toml::Table>().ok()?;
+    let package = manifest.get("package")?;
+    if package.get("version").and_then(toml::Value::as_str) != Some(p.version.as_str()) {
+        return None;
+    }
+    Some(package.get("license")?.as_str()?.to_owned())
+}
+
+/// `<versioned>/Cargo.toml` from a `.crate` archive whose SHA-256 is `sha256_hex`.
+fn archive_manifest(path: &Path, sha256_hex: &str, versioned: &str) -> Option<String> {
+    use std::io::Read as _;
+    if std::fs::metadata(path).ok()?.len() > MAX_CRATE_BYTES {
+        return None;
+    }
+    let bytes = std::fs::read(path).ok()?;
+    let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
+    if hex::encode(digest) != sha256_hex {
+        return None;
+    }
+    let unpacked = flate2::read::GzDecoder::new(bytes.as_slice()).take(MAX_UNPACKED_BYTES);
+    let mut archive = tar::Archive::new(unpacked);
+    let wanted = Path::new(versioned).join("Cargo.toml");
+    for entry in archive.entries().ok()? {
+        let entry = entry.ok()?;
+        if entry.path().ok()?.as_ref() != wanted {
+            continue;
+        }
+        if entry.size() > MAX_MANIFEST_BYTES {
+            return None;
+        }
+        let mut text = String::new();
+        entry
+            .take(MAX_MANIFEST_BYTES)
+            .read_to_string(&mut text)
+            .ok()?;
+        return Some(text);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Source;
+
+    fn npm(dir: &Path, name: &str, version: &str) -> Package {
+        Package::new(
+            Ecosystem::Npm,
+            name.into(),
+            version.into(),
+            Source::Registry { url: None },
+            dir.join("yarn.lock"),
+        )
+    }
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn npm_manifests_of_the_locked_version_only() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        write(
+            &d.join("node_modules/a/package.json"),
+            r#"{"version":"1.0.0","license":"MIT"}"#,
+        );
+        write(
+            &d.join("node_modules/b/package.json"),
+            r#"{"version":"9.9.9","license":"MIT"}"#,
+        );
+        write(
+            &d.join("node_modules/evil/package.json"),
+            r#"{"version":"1.0.0","license":"MIT\u001b[2J"}"#,
+        );
+        write(
+            &d.join("node_modules/.pnpm/@s+c@2.0.0/node_modules/@s/c/package.json"),
+            r#"{"version":"2.0.0","licenses":[{"type":"MIT"},{"type":"Apache-2.0"}]}"#,
+        );
+        let mut pkgs = vec![
+            npm(d, "a", "1.0.0"),
+            npm(d, "b", "1.0.0"),
+            npm(d, "@s/c", "2.0.0"),
+            npm(d, "evil", "1.0.0"),
+        ];
+        fill(
+            &mut pkgs,
+            &ManifestSources {
+                node_modules: true,
+                ..Default::default()
+            },
+        );
+        assert_eq!(pkgs[0].license.as_deref(), Some("MIT"));
+        assert_eq!(pkgs[1].license, None);
+        assert_eq!(pkgs[2].license.as_deref(), Some("(MIT) AND (Apache-2.0)"));
+        assert_eq!(
+            pkgs[3].license, None,
+            "control characters are not carried into reports"
+        );
+    }
+
+    #[test]
+    fn crates_from_the_registry_cache_and_vendor_dirs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("cargo");
+        write(
+            &home.join("registry/src/index.crates.io-1949cf8c6b5b557f/itoa-1.0.19/Cargo.toml"),
+            "[package]\nname = \"itoa\"\nversion = \"1.0.19\"\nlicense = \"MIT OR Apache-2.0\"\n",
+        );
+        let vendor = tmp.path().join("vendor");
+        write(
+            &vendor.join("libc/Cargo.toml"),
+            "[package]\nname = \"libc\"\nversion = \"0.2.191\"\nlicense = \"MIT OR Apache-2.0\"\n",
+        );
+        let krate = |name: &str, version: &str| {
+            Package::new(
+                Ecosystem::Cargo,
+                name.into(),
+                version.into(),
+                Source::Registry { url: None },
+                tmp.path().join("Cargo.lock"),
+            )
+        };
+        let mut pkgs = vec![
+            krate("itoa", "1.0.19"),
+            krate("libc", "0.2.191"),
+            krate("serde", "1.0.0"),
+        ];
+        fill(
+            &mut pkgs,
+            &ManifestSources {
+                cargo_home: Some(home),
+                vendor_dirs: vec![vendor],
+                node_modules: false,
+            },
+        );
+        assert_eq!(pkgs[0].license.as_deref(), Some("MIT OR Apache-2.0"));
+        assert_eq!(pkgs[1].license.as_deref(), Some("MIT OR Apache-2.0"));
+        assert_eq!(pkgs[2].license, None);
+    }
+
+    fn crate_archive(versioned: &str, manifest: &str) -> Vec<u8> {
+        let mut tar = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(manifest.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(
+            &mut header,
+            format!("{versioned}/Cargo.toml"),
+            manifest.as_bytes(),
+        )
+        .unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &tar.into_inner().unwrap()).unwrap();
+        gz.finish().unwrap()
+    }
+
+    #[test]
+    fn crate_archives_are_read_only_when_their_checksum_matches() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("cargo");
+        let bytes = crate_archive(
+            "anstyle-wincon-3.0.11",
+            "[package]\nname = \"anstyle-wincon\"\nversion = \"3.0.11\"\nlicense = \"MIT OR Apache-2.0\"\n",
+        );
+        let good = hex::encode(ring::digest::digest(&ring::digest::SHA256, &bytes));
+        write(
+            &home.join("registry/cache/index.crates.io-x/anstyle-wincon-3.0.11.crate"),
+            "",
+        );
+        std::fs::write(
+            home.join("registry/cache/index.crates.io-x/anstyle-wincon-3.0.11.crate"),
+            &bytes,
+        )
+        .unwrap();
+        let krate = |sum: &str| {
+            let mut p = Package::new(
+                Ecosystem::Cargo,
+                "anstyle-wincon".into(),
+                "3.0.11".into(),
+                Source::Registry { url: None },
+                tmp.path().join("Cargo.lock"),
+            );
+            p.integrity.push(crate::model::Integrity {
+                algorithm: crate::model::HashAlgorithm::Sha256,
+                hex: sum.into(),
+            });
+            p
+        };
+        let mut pkgs = vec![krate(&good), krate(&"0".repeat(64))];
+        fill(
+            &mut pkgs,
+            &ManifestSources {
+                cargo_home: Some(home),
+                ..Default::default()
+            },
+        );
+        assert_eq!(pkgs[0].license.as_deref(), Some("MIT OR Apache-2.0"));
+        assert_eq!(
+            pkgs[1].license, None,
+            "an archive that is not the locked one is not read"
+        );
+    }
+}

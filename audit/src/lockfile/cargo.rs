@@ -1,0 +1,192 @@
+//! Cargo.lock, versions 1 to 4, through the `cargo-lock` crate.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::str::FromStr as _;
+
+use cargo_lock::ResolveVersion;
+use cargo_lock::package::SourceKind;
+
+use super::{Context, ErrorKind, bounded};
+use crate::model::{Ecosystem, HashAlgorithm, Integrity, Package, Source};
+
+pub(super) fn parse(ctx: &Context<'_>, text: &str) -> Result<(String, Vec<Package>), ErrorKind> {
+    let lockfile = cargo_lock::Lockfile::from_str(text).map_err(|e| ErrorKind::Cargo {
+        message: bounded(&e.to_string()),
+    })?;
+    let version = match lockfile.version {
+        ResolveVersion::V1 => "1",
+        ResolveVersion::V2 => "2",
+        ResolveVersion::V3 => "3",
+        ResolveVersion::V4 => "4",
+        // cargo-lock's enum is non-exhaustive: a newer format is refused, not guessed at.
+        other => {
+            return Err(ErrorKind::UnsupportedVersion {
+                format: "Cargo.lock",
+                expected: "1, 2, 3 or 4",
+                found: format!("{other:?}"),
+            });
+        }
+    };
+    let mut out = Vec::with_capacity(lockfile.packages.len());
+    let mut seen = BTreeSet::new();
+    for p in &lockfile.packages {
+        // Cargo never writes one package twice; a second entry could carry another checksum.
+        let identity = (
+            p.name.as_str(),
+            p.version.to_string(),
+            p.source.as_ref().map(ToString::to_string),
+        );
+        if !seen.insert(identity) {
+            return Err(ErrorKind::Conflict {
+                at: format!("{}@{}", p.name.as_str(), p.version),
+                first: "a [[package]] entry".to_owned(),
+                second: "another entry for the same package and source".to_owned(),
+            });
+        }
+        let source = match &p.source {
+            None => Source::Path { path: None },
+            Some(id) => match id.kind() {
+                SourceKind::Registry | SourceKind::SparseRegistry => Source::Registry {
+                    url: Some(id.url().to_string()),
+                },
+                SourceKind::Git(_) => Source::Git {
+                    url: id.url().to_string(),
+                    rev: id.precise().map(str::to_owned),
+                },
+                SourceKind::Path | SourceKind::LocalRegistry | SourceKind::Directory => {
+                    Source::Path {
+                        path: Some(id.url().to_string()),
+                    }
+                }
+                other => Source::Unrecognized {
+                    spec: format!("{other:?} {}", id.url()),
+                },
+            },
+        };
+        let mut package = ctx.package(
+            Ecosystem::Cargo,
+            p.name.as_str(),
+            &p.version.to_string(),
+            source,
+        );
+        if let Some(sum) = &p.checksum {
+            // cargo-lock has already checked the checksum's length and hex digits.
+            if let Some(bytes) = sum.as_sha256() {
+                package.integrity.push(Integrity {
+                    algorithm: HashAlgorithm::Sha256,
+                    hex: hex::encode(bytes),
+                });
+            }
+        }
+        out.push(package);
+    }
+    Ok((version.to_owned(), out))
+}
+
+/// The package names of the Cargo workspace whose root manifest is `manifest`: its own package,
+/// its `members` (with `dir/*` globs expanded one level), and the path dependencies that reside
+/// inside the workspace directory, which Cargo makes members too. Missing or unreadable
+/// manifests give fewer names, never an error: this only refines sourceless packages.
+pub(super) fn workspace_members(manifest: &Path, max_bytes: u64) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let Some(root) = read_manifest(manifest, max_bytes) else {
+        return names;
+    };
+    let dir = manifest.parent().unwrap_or(Path::new("."));
+    if let Some(name) = package_name(&root) {
+        names.insert(name);
+    }
+    let members = root
+        .get("workspace")
+        .and_then(|w| w.get("members"))
+        .and_then(toml::Value::as_array);
+    let dependency_tables = [
+        root.get("dependencies"),
+        root.get("workspace").and_then(|w| w.get("dependencies")),
+    ];
+    let inner_paths = dependency_tables
+        .into_iter()
+        .flatten()
+        .filter_map(toml::Value::as_table)
+        .flat_map(|t| t.values())
+        .filter_map(|dep| dep.get("path")?.as_str())
+        .filter(|p| {
+            Path::new(p).components().all(|c| {
+                matches!(
+                    c,
+                    std::path::Component::Normal(_) | std::path::Component::CurDir
+                )
+            })
+        });
+    let listed = members
+        .into_iter()
+        .flatten()
+        .filter_map(toml::Value::as_str);
+    for member in listed.chain(inner_paths) {
+        let dirs: Vec<std::path::PathBuf> = match member.strip_suffix("/*") {
+            Some(parent) => std::fs::read_dir(dir.join(parent))
+                .into_iter()
+                .flatten()
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .collect(),
+            None => vec![dir.join(member)],
+        };
+        for d in dirs {
+            if let Some(name) =
+                read_manifest(&d.join("Cargo.toml"), max_bytes).and_then(|m| package_name(&m))
+            {
+                names.insert(name);
+            }
+        }
+    }
+    names
+}
+
+fn read_manifest(path: &Path, max_bytes: u64) -> Option<toml::Table> {
+    let meta = std::fs::metadata(path).ok()?;
+    if meta.len() > max_bytes {
+        return None;
+    }
+    std::fs::read_to_string(path).ok()?.parse().ok()
+}
+
+fn package_name(manifest: &toml::Table) -> Option<String> {
+    Some(manifest.get("package")?.get("name")?.as_str()?.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lockfile::Limits;
+
+    const V4: &str = r#"version = 4
+
+[[package]]
+name = "app"
+version = "0.1.0"
+dependencies = ["itoa"]
+
+[[package]]
+name = "itoa"
+version = "1.0.11"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+checksum = "49f1f14873335454500d59611f1cf4a4b0f786f9ac11f4312a78e4cf2566695b"
+"#;
+
+    #[test]
+    fn v4_packages_with_checksums() {
+        let ctx = Context {
+            path: Path::new("Cargo.lock"),
+            limits: &Limits::default(),
+        };
+        let (version, pkgs) = parse(&ctx, V4).unwrap();
+        assert_eq!(version, "4");
+        assert_eq!(pkgs[0].source, Source::Path { path: None });
+        assert_eq!(pkgs[1].integrity[0].algorithm, HashAlgorithm::Sha256);
+        assert!(
+            matches!(&pkgs[1].source, Source::Registry { url: Some(u) } if u.contains("crates.io-index"))
+        );
+    }
+}

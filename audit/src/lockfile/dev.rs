@@ -1,0 +1,145 @@
+//! Dev-only status for yarn lockfiles, which do not record it: a package is dev-only when the
+//! project's `devDependencies` reach it and its `dependencies` and `optionalDependencies` do
+//! not. Packages reached by neither keep `dev = false`, so they stay audited.
+//!
+//! Only single-package projects are handled: with `workspaces`, each member's manifest would
+//! be needed, so nothing is marked.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::source::split_name_at;
+use super::{Format, Graph, yarn_berry};
+use crate::model::Package;
+
+/// The project's direct dependencies (name and range), production and dev.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct Roots {
+    production: Vec<(String, String)>,
+    dev: Vec<(String, String)>,
+}
+
+/// Reads the roots from the project's `package.json`, if it exists, parses, and has no
+/// `workspaces`.
+pub(super) fn project_roots(manifest: &Path, max_bytes: u64) -> Option<Roots> {
+    if std::fs::metadata(manifest).ok()?.len() > max_bytes {
+        return None;
+    }
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(manifest).ok()?).ok()?;
+    roots_of(&json)
+}
+
+fn roots_of(manifest: &Value) -> Option<Roots> {
+    if manifest.get("workspaces").is_some() {
+        return None;
+    }
+    let section = |name: &str| -> Vec<(String, String)> {
+        manifest
+            .get(name)
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter_map(|(dep, range)| Some((dep.clone(), range.as_str()?.to_owned())))
+            .collect()
+    };
+    let mut production = section("dependencies");
+    production.extend(section("optionalDependencies"));
+    Some(Roots {
+        production,
+        dev: section("devDependencies"),
+    })
+}
+
+/// The lockfile descriptors of direct dependencies: the project entry's own, when the
+/// lockfile has one (yarn berry), else `name@range` as yarn writes it.
+fn descriptors(graph: &Graph, format: Format, deps: &[(String, String)]) -> Vec<String> {
+    let project = graph.workspace_root.and_then(|i| graph.edges.get(i));
+    deps.iter()
+        .map(|(name, range)| {
+            let listed = project
+                .into_iter()
+                .flatten()
+                .find(|d| split_name_at(d).is_some_and(|(n, _)| n == name));
+            match (listed, format) {
+                (Some(d), _) => d.clone(),
+                (None, Format::YarnBerry) => yarn_berry::descriptor(name, range),
+                (None, _) => format!("{name}@{range}"),
+            }
+        })
+        .collect()
+}
+
+/// The packages (by index) reachable from `roots` through `graph`.
+fn reach(graph: &Graph, roots: &[String]) -> BTreeSet<usize> {
+    let mut seen = BTreeSet::new();
+    let mut queue: Vec<&str> = roots.iter().map(String::as_str).collect();
+    while let Some(descriptor) = queue.pop() {
+        let Some(&i) = graph.resolves.get(descriptor) else {
+            continue;
+        };
+        if seen.insert(i) {
+            if let Some(edges) = graph.edges.get(i) {
+                queue.extend(edges.iter().map(String::as_str));
+            }
+        }
+    }
+    seen
+}
+
+/// Marks the packages only `devDependencies` reach.
+pub(super) fn mark(packages: &mut [Package], graph: &Graph, roots: &Roots, format: Format) {
+    let production = reach(graph, &descriptors(graph, format, &roots.production));
+    let dev = reach(graph, &descriptors(graph, format, &roots.dev));
+    for i in dev.difference(&production) {
+        if let Some(p) = packages.get_mut(*i) {
+            p.dev = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workspaces_are_not_guessed_at() {
+        let m =
+            serde_json::json!({ "workspaces": ["packages/*"], "devDependencies": { "a": "1" } });
+        assert_eq!(roots_of(&m), None);
+    }
+
+    #[test]
+    fn shared_packages_stay_production() {
+        let graph = Graph {
+            resolves: [("app@1", 0), ("tool@1", 1), ("shared@1", 2)]
+                .into_iter()
+                .map(|(d, i)| (d.to_owned(), i))
+                .collect(),
+            edges: vec![vec!["shared@1".into()], vec!["shared@1".into()], vec![]],
+            workspace_root: None,
+        };
+        let roots = Roots {
+            production: vec![("app".into(), "1".into())],
+            dev: vec![("tool".into(), "1".into())],
+        };
+        assert_eq!(reach(&graph, &["tool@1".into()]), BTreeSet::from([1, 2]));
+        let mut packages: Vec<Package> = (0..3)
+            .map(|i| {
+                Package::new(
+                    crate::model::Ecosystem::Npm,
+                    format!("p{i}"),
+                    "1".into(),
+                    crate::model::Source::Registry { url: None },
+                    "yarn.lock".into(),
+                )
+            })
+            .collect();
+        mark(&mut packages, &graph, &roots, Format::YarnClassic);
+        assert_eq!(
+            packages.iter().map(|p| p.dev).collect::<Vec<_>>(),
+            [false, true, false]
+        );
+    }
+}

@@ -1,0 +1,275 @@
+//! `sigil-audit`: the security team's command line, a thin layer over the `sigil_audit`
+//! library. Exit codes: 0 the audit passed, 1 the policy failed, 2 the audit could not run.
+
+// A binary's job is to print and to set an exit code; the library never does either.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use sigil_audit::license::gather::ManifestSources;
+use sigil_audit::lockfile::LockfileError;
+use sigil_audit::policy::{Date, Policy, PolicyError};
+use sigil_audit::{Auditor, OutputFormat};
+use sigil_custody::SystemClock;
+use sigil_keys::{KeySource, LocalSigner, PasswordSource};
+
+mod log_cmd;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sigil-audit",
+    version,
+    about = "Audit lockfiles: licenses, sources, integrity"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Audit lockfiles against a policy. Exit code 0: passed; 1: policy failed; 2: could not run.
+    Check(CheckArgs),
+    /// Read a chain-of-custody log: verify, show, prove, trace.
+    #[command(subcommand)]
+    Log(log_cmd::LogCommand),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+    Sarif,
+    Cyclonedx,
+    Spdx,
+}
+
+#[derive(Debug, clap::Args)]
+struct CheckArgs {
+    /// Policy file (TOML); without it, the built-in permissive policy applies.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Leave dev-only packages out of the checks and SBOMs.
+    #[arg(long)]
+    exclude_dev: bool,
+    /// Judge exception expiry as of this date instead of today (UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    date: Option<Date>,
+    /// Cargo home whose registry source cache holds crate manifests
+    /// [default: $CARGO_HOME, else ~/.cargo].
+    #[arg(long, value_name = "DIR")]
+    cargo_home: Option<PathBuf>,
+    /// A directory of vendored crates to read licenses from (repeatable).
+    #[arg(long, value_name = "DIR")]
+    vendor_dir: Vec<PathBuf>,
+    /// Do not read licenses from manifests on disk; use only what lockfiles carry.
+    #[arg(long)]
+    no_manifests: bool,
+    /// Record the audit as a signed statement in the custody log in DIR (created if missing).
+    #[arg(long, value_name = "DIR", requires = "log_key_source")]
+    log: Option<PathBuf>,
+    /// The key that signs the log entry (minisign or PEM PKCS#8 key file).
+    #[arg(long, value_name = "FILE", group = "log_key_source")]
+    log_key: Option<PathBuf>,
+    /// Read the log entry's signing key from this environment variable.
+    #[arg(long, value_name = "VAR", group = "log_key_source")]
+    log_key_env: Option<String>,
+    /// The log key's password is in this environment variable.
+    #[arg(long, value_name = "VAR")]
+    log_password_env: Option<String>,
+    /// The log's origin, the name its checkpoints carry.
+    #[arg(long, value_name = "NAME", default_value = sigil_custody::DEFAULT_ORIGIN)]
+    log_origin: String,
+    /// The lockfiles: Cargo.lock, package-lock.json, npm-shrinkwrap.json, yarn.lock,
+    /// pnpm-lock.yaml.
+    #[arg(required = true, value_name = "LOCKFILE")]
+    lockfiles: Vec<PathBuf>,
+}
+
+/// Why the audit could not run.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    #[error(transparent)]
+    Lockfile(#[from] LockfileError),
+    #[error("cannot render the report")]
+    Render(#[from] serde_json::Error),
+    #[error("cannot write the report to {path}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the system clock is before 1970; pass --date")]
+    Clock,
+    #[error("--log needs the key that signs the entry: --log-key FILE or --log-key-env VAR")]
+    LogKeyMissing,
+    #[error(transparent)]
+    LogKey(#[from] sigil_keys::LoadKeyError),
+    #[error("custody log: {0}")]
+    Store(#[from] sigil_custody::store::StoreError),
+    #[error("custody log: {0}")]
+    Entry(#[from] sigil_audit::custody::AuditEntryError),
+    #[error(transparent)]
+    Log(#[from] log_cmd::LogError),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout with success; usage errors exit 2.
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    match run(cli) {
+        Ok(passed) => ExitCode::from(if passed { 0 } else { 1 }),
+        Err(e) => {
+            let mut message = format!("sigil-audit: error: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                message.push_str(&format!("\n  caused by: {s}"));
+                source = s.source();
+            }
+            eprintln!("{message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn default_cargo_home() -> Option<PathBuf> {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))
+}
+
+fn run(cli: Cli) -> Result<bool, CliError> {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Log(command) => Ok(log_cmd::run(command)?),
+    }
+}
+
+fn check(args: CheckArgs) -> Result<bool, CliError> {
+    let policy = match &args.policy {
+        Some(path) => Policy::load(path)?,
+        None => Policy::builtin(),
+    };
+    let today = match args.date {
+        Some(d) => d,
+        None => Date::today_utc().ok_or(CliError::Clock)?,
+    };
+    let manifests = if args.no_manifests {
+        ManifestSources::default()
+    } else {
+        ManifestSources {
+            cargo_home: args.cargo_home.clone().or_else(default_cargo_home),
+            vendor_dirs: args.vendor_dir.clone(),
+            node_modules: true,
+        }
+    };
+    let report = Auditor::new(policy, today)
+        .manifests(manifests)
+        .exclude_dev(args.exclude_dev)
+        .audit(&args.lockfiles)?;
+    let format = match args.format {
+        Format::Human => OutputFormat::Human,
+        Format::Json => OutputFormat::Json,
+        Format::Sarif => OutputFormat::Sarif,
+        Format::Cyclonedx => OutputFormat::CycloneDx,
+        Format::Spdx => OutputFormat::Spdx,
+    };
+    let text = report.render(format)?;
+    if let Some(dir) = &args.log {
+        let source = match (&args.log_key, &args.log_key_env) {
+            (Some(path), _) => KeySource::File(path.clone()),
+            (None, Some(var)) => KeySource::Env(var.clone()),
+            (None, None) => return Err(CliError::LogKeyMissing),
+        };
+        let password = match &args.log_password_env {
+            Some(var) => PasswordSource::Env(var.clone()),
+            None => PasswordSource::None,
+        };
+        let signer = LocalSigner::load(source, &password)?;
+        let mut log = sigil_audit::custody::open_log(dir)?;
+        let appended = sigil_audit::custody::record_audit(
+            &mut log,
+            &signer,
+            &report.summary(),
+            args.policy.as_deref(),
+            &SystemClock,
+        )?;
+        log.sign_checkpoint(&args.log_origin, &signer)?;
+        eprintln!(
+            "sigil-audit: recorded as entry {} of the custody log in {}",
+            appended.index,
+            dir.display()
+        );
+    }
+    match &args.output {
+        Some(path) => {
+            write_atomically(path, text.as_bytes()).map_err(|source| CliError::Write {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let c = report.counts();
+            eprintln!(
+                "sigil-audit: {}: {} error(s), {} warning(s), {} note(s); report written to {}",
+                if report.passed() { "PASSED" } else { "FAILED" },
+                c.error,
+                c.warning,
+                c.note,
+                path.display()
+            );
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                // A reader that stopped early (`| head`) is not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                Err(source) => {
+                    return Err(CliError::Write {
+                        path: "standard output".to_owned(),
+                        source,
+                    });
+                }
+                Ok(()) => {}
+            }
+        }
+    }
+    Ok(report.passed())
+}
+
+/// Writes `bytes` to a temporary file beside `path`, syncs it, and renames it into place, so
+/// that a reader never sees a half-written report.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
