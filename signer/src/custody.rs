@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use sigil_custody::predicate::{
-    ArtifactSignature, KeyGenerated, Release, RepositoryPublication, RoleVersions,
+    ArtifactSignature, KeyGenerated, KeyRotated, Release, RepositoryPublication, RoleVersions,
 };
 use sigil_custody::store::{Appended, StoreError};
 use sigil_custody::{Clock, EntryDraft, Log, LogOptions, Predicate, Sha256Digest, Subject};
@@ -35,6 +35,30 @@ pub fn record_key_generated(
         key_id: public.key_id(),
         scheme: public.scheme().tuf_name().to_owned(),
         purpose: purpose.to_owned(),
+    });
+    log.append(&EntryDraft::new(vec![subject], predicate), signer, clock)
+}
+
+/// Records that `signer`'s key replaced `old` for `purpose` (a TUF role), signed by the new key.
+/// The subject is the new public key, as for [`record_key_generated`].
+pub fn record_key_rotated(
+    log: &mut Log,
+    signer: &dyn Signer,
+    old: &sigil_keys::KeyId,
+    purpose: &str,
+    reason: &str,
+    clock: &dyn Clock,
+) -> Result<Appended, StoreError> {
+    let public = signer.public_key();
+    let subject = Subject::new(
+        format!("public-key:{}", public.key_id()),
+        Sha256Digest::of(&public.to_spki_der()),
+    );
+    let predicate = Predicate::KeyRotated(KeyRotated {
+        old_key_id: old.clone(),
+        new_key_id: public.key_id(),
+        purpose: purpose.to_owned(),
+        reason: reason.to_owned(),
     });
     log.append(&EntryDraft::new(vec![subject], predicate), signer, clock)
 }

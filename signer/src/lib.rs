@@ -11,10 +11,14 @@
 //! repository (specification 1.0.x, consistent snapshots) with the metadata model of
 //! `sigil-updater`, and checks every publication with that crate's client.
 //!
-//! Not here yet: release manifests for other updaters, and delegated targets roles.
+//! For apps not yet on sigil's updater, [`manifest`] writes the release manifests that
+//! tauri-plugin-updater and electron-updater read.
+//!
+//! Not here yet: delegations more than one level deep.
 
 pub mod custody;
 pub mod keygen;
+pub mod manifest;
 pub mod repo;
 pub mod sign;
 pub mod verify;

@@ -20,6 +20,7 @@ use sigil_signer::keygen::KeygenRequest;
 use sigil_signer::sign::{Comments, sign_file};
 use sigil_signer::verify::{parse_public_key, read_public_key, verify_file};
 
+mod manifest_cli;
 mod repo_cli;
 
 #[derive(Debug, Parser)]
@@ -44,6 +45,9 @@ enum Command {
     /// Create, edit, sign and publish a TUF repository.
     #[command(subcommand)]
     Repo(repo_cli::RepoCommand),
+    /// Write release manifests for tauri-plugin-updater and electron-updater.
+    #[command(subcommand)]
+    Manifest(manifest_cli::ManifestCommand),
 }
 
 #[derive(Debug, Args)]
@@ -174,6 +178,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => sign(args),
         Command::Verify(args) => verify(args),
         Command::Repo(command) => repo_cli::run(command),
+        Command::Manifest(command) => manifest_cli::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -611,3 +611,67 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn encrypted_role_keys_open_with_the_password_and_a_wrong_one_changes_nothing() {
+    let ws = Workspace::new();
+    let repo = ws.path("repo");
+    ok(sigil()
+        .env("REPO_PASSWORD", "correct horse")
+        .args(["repo", "init", "--password-env", "REPO_PASSWORD", "--dir"])
+        .arg(&repo));
+    let artifact = ws.write("app.tar.gz", b"encrypted keys");
+    let before = snapshot_tree(&repo);
+    let (code, stdout, stderr) = run(sigil()
+        .env("REPO_PASSWORD", "wrong")
+        .args(["repo", "add", "--password-env", "REPO_PASSWORD", "--dir"])
+        .arg(&repo)
+        .args([
+            "--version",
+            "1.0.0",
+            "--platform",
+            "linux",
+            "--arch",
+            "x86_64",
+        ])
+        .arg(&artifact));
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(stderr.contains("targets-"), "names the key file: {stderr}");
+    assert_eq!(snapshot_tree(&repo), before);
+
+    ok(sigil()
+        .env("REPO_PASSWORD", "correct horse")
+        .args(["repo", "add", "--password-env", "REPO_PASSWORD", "--dir"])
+        .arg(&repo)
+        .args([
+            "--version",
+            "1.0.0",
+            "--platform",
+            "linux",
+            "--arch",
+            "x86_64",
+        ])
+        .arg(&artifact));
+    let (code, stdout, _) = run(sigil().args(["repo", "status", "--dir"]).arg(&repo));
+    assert_eq!(code, 0, "{stdout}");
+}
+
+#[test]
+fn refresh_re_signs_a_timestamp_past_half_its_validity() {
+    let ws = Workspace::new();
+    let repo = ws.init(&["--expires", "timestamp=2s"]);
+    // Whole seconds: after 2.1 s at least two have passed, whatever the start.
+    std::thread::sleep(std::time::Duration::from_millis(2_100));
+    let stdout = ok(sigil().args(["repo", "refresh", "--dir"]).arg(&repo));
+    let repository = Repository::open(&repo).unwrap();
+    assert_eq!(repository.timestamp().signed().version, 2);
+    assert_eq!(repository.snapshot().signed().version, 1);
+    assert_eq!(
+        stdout,
+        format!(
+            "re-signed timestamp version 2, expires {}\n",
+            repository.timestamp().signed().expires
+        )
+    );
+}

@@ -228,3 +228,38 @@ fn a_next_root_planted_in_the_site_fails_the_client_check_and_the_site_is_left_a
     assert!(error.is_rejection());
     assert_eq!(snapshot_tree(&site), before);
 }
+
+#[test]
+fn a_root_rotation_refused_by_the_client_is_taken_back_off_the_site() {
+    use sigil_signer::repo::rotate::RotateRequest;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (mut repository, ring) = init(dir.path());
+    let site = dir.path().join("site");
+    repository.publish(&site, &at(T0)).unwrap();
+    // Root version 2 adds a key; timestamp does not change, so 2.root.json is reachable as soon
+    // as it is written.
+    RotateRequest::new(RoleType::Root)
+        .generate(&dir.path().join("keys"), Scheme::Ed25519, None)
+        .apply(&mut repository, &ring, &at(T0))
+        .unwrap();
+    assert!(repository.status(UnixTime(T0)).is_publishable());
+    // A root version 3 planted on the site: clients walking from version 2 refuse it.
+    let attacker = PrivateKey::generate(Scheme::Ed25519).unwrap();
+    let mut root = repository.root().signed().clone();
+    root.version = 3;
+    let planted = sign_metadata(&root, &[&attacker]).unwrap();
+    std::fs::write(site.join("metadata/3.root.json"), planted).unwrap();
+    let before = snapshot_tree(&site);
+
+    let error = repository.publish(&site, &at(T0)).unwrap_err();
+    assert!(matches!(error, PublishError::Verify(_)), "{error}");
+    assert_eq!(snapshot_tree(&site), before, "2.root.json was taken back");
+
+    std::fs::remove_file(site.join("metadata/3.root.json")).unwrap();
+    let published = repository.publish(&site, &at(T0)).unwrap();
+    assert_eq!(
+        published.written,
+        vec![std::path::PathBuf::from("metadata/2.root.json")]
+    );
+}

@@ -183,3 +183,58 @@ fn a_threshold_that_the_keys_cannot_meet_is_refused() {
     );
     assert_eq!(snapshot_tree(&repo), before);
 }
+
+#[test]
+fn init_and_rotate_record_the_keys_in_the_custody_log() {
+    use sigil_custody::{Log, LogOptions, Predicate};
+
+    let ws = Workspace::new();
+    let log_dir = ws.path("log");
+    let repo = ws.init(&["--log", log_dir.to_str().unwrap()]);
+    let mut expected_roles = Vec::new();
+    for role in [
+        RoleType::Root,
+        RoleType::Targets,
+        RoleType::Snapshot,
+        RoleType::Timestamp,
+    ] {
+        expected_roles.push((role.as_str().to_owned(), role_keyids(&repo, role).remove(0)));
+    }
+    let old = role_keyids(&repo, RoleType::Snapshot).remove(0);
+    let stdout = ok(sigil()
+        .args([
+            "repo",
+            "rotate",
+            "snapshot",
+            "--generate",
+            "--unencrypted",
+            "--dir",
+        ])
+        .arg(&repo)
+        .args(["--revoke", old.as_str(), "--reason", "key holder left"])
+        .arg("--log")
+        .arg(&log_dir));
+    let new = role_keyids(&repo, RoleType::Snapshot).remove(0);
+    assert!(
+        stdout.contains(&format!("logged snapshot key {new} as entry 4\n")),
+        "{stdout}"
+    );
+
+    let log = Log::open_read_only(&log_dir, LogOptions::new()).unwrap();
+    assert_eq!(log.size(), 5);
+    for (index, (role, keyid)) in expected_roles.iter().enumerate() {
+        let Predicate::KeyGenerated(generated) =
+            log.entry(index as u64).unwrap().predicate().unwrap()
+        else {
+            panic!("entry {index} is not a key generation");
+        };
+        assert_eq!((&generated.purpose, &generated.key_id), (role, keyid));
+    }
+    let Predicate::KeyRotated(rotated) = log.entry(4).unwrap().predicate().unwrap() else {
+        panic!("entry 4 is not a key rotation");
+    };
+    assert_eq!(rotated.old_key_id, old);
+    assert_eq!(rotated.new_key_id, new);
+    assert_eq!(rotated.purpose, "snapshot");
+    assert_eq!(rotated.reason, "key holder left");
+}

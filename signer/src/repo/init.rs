@@ -31,6 +31,9 @@ pub struct InitRequest {
 pub struct Initialized {
     pub repository: Repository,
     pub keys: Vec<GeneratedKey>,
+    /// The generated keys, still in memory and in the order of `keys`, for a caller that
+    /// records them in a custody log signed by each key.
+    pub private_keys: Vec<PrivateKey>,
 }
 
 impl InitRequest {
@@ -86,8 +89,12 @@ impl InitRequest {
         for role in ROLES {
             let mut keyids: Vec<KeyId> = Vec::new();
             for _ in 0..self.thresholds.0.get(role) {
-                let (key, info) =
-                    generate_key(&self.keys_dir, role, self.scheme, self.password.as_ref())?;
+                let (key, info) = generate_key(
+                    &self.keys_dir,
+                    role.as_str(),
+                    self.scheme,
+                    self.password.as_ref(),
+                )?;
                 keys.insert(info.key_id.clone(), key.public_key().to_tuf_key());
                 keyids.push(info.key_id.clone());
                 private.entry(role).or_default().push(key);
@@ -186,9 +193,14 @@ impl InitRequest {
         })?;
         // The settings file goes last: a directory without it is not a repository yet.
         files::write_atomic(&config_path, &config).map_err(RepoError::io(&config_path))?;
+        let private_keys = crate::repo::policy::ROLES
+            .iter()
+            .flat_map(|role| private.remove(role).unwrap_or_default())
+            .collect();
         Ok(Initialized {
             repository: Repository::open(&self.dir)?,
             keys: generated,
+            private_keys,
         })
     }
 }

@@ -8,7 +8,6 @@ use sigil_keys::keyfile::{Overwrite, read_public_file, write_public_file, write_
 use sigil_keys::{
     KeyId, KeySource, LocalSigner, Password, PasswordSource, PrivateKey, PublicKey, Scheme,
 };
-use sigil_updater::tuf::metadata::RoleType;
 
 use super::RepoError;
 
@@ -19,17 +18,18 @@ const PUBLIC_SUFFIX: &str = ".pub.pem";
 /// A key generated for a role, and where its files are.
 #[derive(Debug, Clone)]
 pub struct GeneratedKey {
-    pub role: RoleType,
+    /// The role the key is for: a top-level role or a delegated role's name.
+    pub role: String,
     pub key_id: KeyId,
     pub secret_path: PathBuf,
     pub public_path: PathBuf,
 }
 
-/// Generates a key for `role` in `dir`: `ROLE-KEYID16.pem` (encrypted when `password` is given,
+/// Generates a key for the role named `role` in `dir`: `ROLE-KEYID16.pem` (encrypted when `password` is given,
 /// mode 0600) and `ROLE-KEYID16.pub.pem`.
 pub(crate) fn generate_key(
     dir: &Path,
-    role: RoleType,
+    role: &str,
     scheme: Scheme,
     password: Option<&Password>,
 ) -> Result<(PrivateKey, GeneratedKey), RepoError> {
@@ -54,7 +54,7 @@ pub(crate) fn generate_key(
     Ok((
         key,
         GeneratedKey {
-            role,
+            role: role.to_owned(),
             key_id,
             secret_path,
             public_path,

@@ -10,6 +10,8 @@
 //! Every piece of metadata is read with the TUF model of `sigil-updater`, the same code the
 //! client trusts it with. Nothing here prints, prompts or exits.
 
+pub mod delegate;
+mod error;
 mod files;
 pub mod init;
 pub mod keyring;
@@ -20,124 +22,24 @@ pub mod rotate;
 pub mod status;
 pub mod targets;
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sigil_keys::keyfile::KeyFileError;
-use sigil_keys::{KeyId, LoadKeyError, PrivateKeyError, PublicKeyError, Signer};
-use sigil_updater::release::ReleaseError;
+use sigil_keys::{KeyId, Signer};
 use sigil_updater::tuf::metadata::{
-    Metadata, MetadataError, Role, RoleKeys, RoleType, Root, SigningError, Snapshot, Targets,
-    Timestamp, sign_metadata,
+    Metadata, Role, RoleKeys, RoleType, Root, Snapshot, Targets, Timestamp, sign_metadata,
 };
-use sigil_updater::tuf::{Expires, TargetPathError, UnixTime};
+use sigil_updater::tuf::{Expires, UnixTime};
 
-use crate::sign::SignFileError;
+pub use delegate::{MAX_HASH_BIN_BITS, check_role_name, delegated_names};
+pub use error::RepoError;
 use keyring::KeyRing;
 use policy::ExpiryPolicy;
 
 /// The repository's settings file in `REPO`.
 pub const CONFIG_FILE: &str = "sigil-repo.json";
-
-/// Why a repository command failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum RepoError {
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error(
-        "{dir} is not a repository: expected {CONFIG_FILE} in it (create one with `repo init`)"
-    )]
-    NotARepository { dir: PathBuf },
-    #[error("{dir} already holds a repository, or part of one (metadata/ or {CONFIG_FILE} exists)")]
-    AlreadyExists { dir: PathBuf },
-    #[error("{path}: {source}")]
-    Config {
-        path: PathBuf,
-        #[source]
-        source: serde_json::Error,
-    },
-    #[error("{path}: {source}")]
-    Metadata {
-        path: PathBuf,
-        #[source]
-        source: MetadataError,
-    },
-    #[error("root versions in {dir}: expected {expected}.root.json, found {found}")]
-    RootChain {
-        dir: PathBuf,
-        expected: u64,
-        found: String,
-    },
-    #[error("signing {role} metadata: {source}")]
-    Signing {
-        role: RoleType,
-        #[source]
-        source: SigningError,
-    },
-    #[error("generating a key: {0}")]
-    KeyGeneration(#[source] PrivateKeyError),
-    #[error(transparent)]
-    KeyFile(#[from] KeyFileError),
-    #[error(transparent)]
-    LoadKey(#[from] LoadKeyError),
-    #[error("{path}: {source}")]
-    PublicKeyFile {
-        path: PathBuf,
-        #[source]
-        source: PublicKeyError,
-    },
-    #[error("{path} does not hold the secret key of the public key file beside it")]
-    KeyPairMismatch { path: PathBuf },
-    #[error("key {keyid} is not a key of the {role} role (expected one of: {expected})")]
-    NotARoleKey {
-        role: RoleType,
-        keyid: KeyId,
-        expected: String,
-    },
-    #[error("{role} is due to be re-signed but {dir} holds none of its keys")]
-    NoSigningKey { role: RoleType, dir: String },
-    #[error("root metadata has no {role} role")]
-    RoleMissing { role: RoleType },
-    #[error("{role}: a threshold of {threshold} cannot be met by {keys} key(s)")]
-    Threshold {
-        role: RoleType,
-        threshold: u64,
-        keys: u64,
-    },
-    #[error(transparent)]
-    TargetPath(#[from] TargetPathError),
-    #[error("target {name:?} is already in the repository: remove it first to replace it")]
-    TargetExists { name: String },
-    #[error("target {name:?} is not in the repository")]
-    UnknownTarget { name: String },
-    #[error("target {name:?}: {reason}")]
-    TargetSource { name: String, reason: &'static str },
-    #[error(transparent)]
-    Release(#[from] ReleaseError),
-    #[error(transparent)]
-    SignFile(#[from] SignFileError),
-}
-
-impl RepoError {
-    /// Whether this is a refusal on security grounds (exit 1) rather than an operational error.
-    #[must_use]
-    pub fn is_rejection(&self) -> bool {
-        matches!(self, Self::NotARoleKey { .. })
-    }
-
-    pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
-        move |source| Self::Io {
-            path: path.to_owned(),
-            source,
-        }
-    }
-}
 
 /// The settings kept in [`CONFIG_FILE`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -154,6 +56,8 @@ pub struct Repository {
     /// Every root version, oldest first; the last is the current one.
     roots: Vec<Metadata<Root>>,
     targets: Metadata<Targets>,
+    /// Delegated targets roles, by name (one level of delegation, from top-level targets).
+    delegated: BTreeMap<String, Metadata<Targets>>,
     snapshot: Metadata<Snapshot>,
     timestamp: Metadata<Timestamp>,
 }
@@ -196,11 +100,19 @@ impl Repository {
             })?;
         let metadata = dir.join("metadata");
         let roots = read_roots(&metadata)?;
+        let targets: Metadata<Targets> =
+            read_metadata(&metadata.join(role_file(RoleType::Targets)))?;
+        let mut delegated = BTreeMap::new();
+        for name in delegated_names(targets.signed())? {
+            let role = read_metadata(&metadata.join(format!("{name}.json")))?;
+            delegated.insert(name, role);
+        }
         Ok(Self {
             dir: dir.to_owned(),
             config,
             roots,
-            targets: read_metadata(&metadata.join(role_file(RoleType::Targets)))?,
+            targets,
+            delegated,
             snapshot: read_metadata(&metadata.join(role_file(RoleType::Snapshot)))?,
             timestamp: read_metadata(&metadata.join(role_file(RoleType::Timestamp)))?,
         })
@@ -223,6 +135,13 @@ impl Repository {
         &self.roots[self.roots.len() - 1]
     }
 
+    /// Version 1 of root: the trust anchor that apps ship.
+    #[must_use]
+    pub fn first_root(&self) -> &Metadata<Root> {
+        // `read_roots` and `init` never leave the list empty.
+        &self.roots[0]
+    }
+
     /// Every root version, oldest first.
     #[must_use]
     pub fn roots(&self) -> &[Metadata<Root>] {
@@ -232,6 +151,66 @@ impl Repository {
     #[must_use]
     pub fn targets(&self) -> &Metadata<Targets> {
         &self.targets
+    }
+
+    /// The delegated targets roles, by name.
+    #[must_use]
+    pub fn delegated(&self) -> &BTreeMap<String, Metadata<Targets>> {
+        &self.delegated
+    }
+
+    /// The targets role that `name` belongs in: the first delegated role of top-level targets
+    /// trusted for the path (TUF 5.6.7.2), or `targets` itself.
+    #[must_use]
+    pub fn role_for_target(&self, name: &str) -> String {
+        self.targets
+            .signed()
+            .delegations
+            .as_ref()
+            .and_then(|delegations| delegations.roles_for_target(name).into_iter().next())
+            .map_or_else(|| "targets".to_owned(), |role| role.name)
+    }
+
+    /// The targets metadata of `role` (`targets` or a delegated role).
+    #[must_use]
+    pub fn targets_role(&self, role: &str) -> Option<&Metadata<Targets>> {
+        if role == "targets" {
+            Some(&self.targets)
+        } else {
+            self.delegated.get(role)
+        }
+    }
+
+    /// Writes a delegated role's metadata signed with the ring's keys for it.
+    pub(crate) fn store_delegated(
+        &mut self,
+        name: &str,
+        signed: &Targets,
+        keyring: &KeyRing,
+    ) -> Result<(), RepoError> {
+        let keyids = self
+            .targets
+            .signed()
+            .delegations
+            .as_ref()
+            .and_then(|delegations| delegations.keys_for_role(name))
+            .map(|keys| keys.keyids.to_vec())
+            .unwrap_or_default();
+        let signers = keyring.signers_for(&keyids)?;
+        let refs: Vec<&dyn Signer> = signers.iter().map(|s| s as &dyn Signer).collect();
+        let bytes = sign_metadata(signed, &refs).map_err(|source| RepoError::Signing {
+            role: RoleType::Targets,
+            source,
+        })?;
+        let path = self.metadata_dir().join(format!("{name}.json"));
+        let metadata =
+            Metadata::<Targets>::from_bytes(&bytes).map_err(|source| RepoError::Metadata {
+                path: path.clone(),
+                source,
+            })?;
+        files::write_atomic(&path, &bytes).map_err(RepoError::io(&path))?;
+        self.delegated.insert(name.to_owned(), metadata);
+        Ok(())
     }
 
     #[must_use]
@@ -321,6 +300,11 @@ impl Repository {
         entry.version = self.targets.signed().version;
         entry.length = None;
         entry.hashes = None;
+        for (name, role) in &self.delegated {
+            signed
+                .meta
+                .insert(format!("{name}.json"), new_meta_file(role.signed().version));
+        }
         let bytes = self.sign_with_ring(RoleType::Snapshot, &signed, keyring)?;
         self.snapshot = self.write_role(RoleType::Snapshot, &bytes)?;
         Ok(())
@@ -392,6 +376,53 @@ impl Repository {
     pub(crate) fn push_root(&mut self, bytes: &[u8]) -> Result<(), RepoError> {
         let root: Metadata<Root> = self.write_role(RoleType::Root, bytes)?;
         self.roots.push(root);
+        Ok(())
+    }
+
+    /// Adds `signer`'s signature to the delegated role `name`, keeping the others. The key must
+    /// be one that the delegation lists for the role.
+    pub fn add_delegated_signature(
+        &mut self,
+        name: &str,
+        signer: &dyn Signer,
+    ) -> Result<(), RepoError> {
+        let Some(role) = self.delegated.get(name) else {
+            return Err(RepoError::UnknownRole {
+                found: name.to_owned(),
+            });
+        };
+        let allowed: Vec<KeyId> = self
+            .targets
+            .signed()
+            .delegations
+            .as_ref()
+            .and_then(|delegations| delegations.keys_for_role(name))
+            .map(|keys| keys.keyids.to_vec())
+            .unwrap_or_default();
+        let keyid = signer.key_id();
+        if !allowed.contains(&keyid) {
+            let expected: Vec<&str> = allowed.iter().map(KeyId::as_str).collect();
+            return Err(RepoError::NotADelegatedKey {
+                name: name.to_owned(),
+                keyid,
+                expected: expected.join(", "),
+            });
+        }
+        let bytes = role
+            .envelope()
+            .add_signature(signer)
+            .map_err(|source| RepoError::Signing {
+                role: RoleType::Targets,
+                source,
+            })?;
+        let path = self.metadata_dir().join(format!("{name}.json"));
+        let metadata =
+            Metadata::<Targets>::from_bytes(&bytes).map_err(|source| RepoError::Metadata {
+                path: path.clone(),
+                source,
+            })?;
+        files::write_atomic(&path, &bytes).map_err(RepoError::io(&path))?;
+        self.delegated.insert(name.to_owned(), metadata);
         Ok(())
     }
 

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use sigil_custody::predicate::RoleVersions;
 use sigil_updater::release::Release;
-use sigil_updater::tuf::metadata::{Metadata, Timestamp};
+use sigil_updater::tuf::metadata::{Metadata, TargetFile, Timestamp};
 use sigil_updater::tuf::{
     Clock, DirStorage, FileTransport, TargetPath, Transport, TransportError, UpdateError,
     UpdaterBuilder,
@@ -239,6 +239,15 @@ fn verify_as_client(
 }
 
 impl Repository {
+    /// Every target name, in top-level targets and the delegated roles.
+    #[must_use]
+    pub fn target_names(&self) -> Vec<String> {
+        std::iter::once(self.targets())
+            .chain(self.delegated().values())
+            .flat_map(|role| role.signed().targets.keys().cloned())
+            .collect()
+    }
+
     /// Publishes the working copy to `out` (created if missing) and verifies it as a client.
     pub fn publish(&self, out: &Path, clock: &dyn Clock) -> Result<Published, PublishError> {
         let status = self.status(clock.now());
@@ -252,7 +261,11 @@ impl Repository {
 
         // Plan: targets first, then targets, root and snapshot metadata; timestamp last.
         let mut plan = Vec::new();
-        for (name, file) in &self.targets().signed().targets {
+        let all_targets: Vec<(String, TargetFile)> = std::iter::once(self.targets())
+            .chain(self.delegated().values())
+            .flat_map(|role| role.signed().targets.clone())
+            .collect();
+        for (name, file) in &all_targets {
             let path = TargetPath::parse(name).map_err(RepoError::from)?;
             let sha256 = file.hashes.get("sha256").cloned().unwrap_or_default();
             let working = self.target_file(name);
@@ -281,6 +294,13 @@ impl Repository {
             source: Source::Bytes(self.targets().bytes().to_vec()),
             target_name: None,
         });
+        for (name, role) in self.delegated() {
+            plan.push(Planned {
+                relative: metadata.join(format!("{}.{name}.json", role.signed().version)),
+                source: Source::Bytes(role.bytes().to_vec()),
+                target_name: None,
+            });
+        }
         for root in self.roots() {
             plan.push(Planned {
                 relative: metadata.join(format!("{}.root.json", root.signed().version)),
@@ -361,11 +381,11 @@ impl Repository {
         }
 
         // The outside view, after the swap: exactly what a user's app now sees.
-        let names: Vec<String> = self.targets().signed().targets.keys().cloned().collect();
+        let names = self.target_names();
         verify_as_client(
             &out,
             FileTransport,
-            self.roots()[0].bytes(),
+            self.first_root().bytes(),
             &names,
             &[],
             clock,
@@ -379,7 +399,10 @@ impl Repository {
             .iter()
             .filter_map(|planned| {
                 let name = planned.target_name.as_ref()?;
-                let file = self.targets().signed().targets.get(name)?;
+                let file = self
+                    .targets_role(&self.role_for_target(name))
+                    .and_then(|role| role.signed().targets.get(name))
+                    .or_else(|| self.targets().signed().targets.get(name))?;
                 Some(PublishedTarget {
                     name: name.clone(),
                     sha256: file.hashes.get("sha256").cloned().unwrap_or_default(),
@@ -420,25 +443,37 @@ impl Repository {
             .map_err(io_error(&destination))?;
             created.push(planned.relative.clone());
         }
+        let names = self.target_names();
+        let download: Vec<String> = to_write
+            .iter()
+            .filter_map(|planned| planned.target_name.clone())
+            .collect();
         let Some(timestamp) = timestamp else {
+            // The published timestamp stays (a root rotation alone, say): the new files are
+            // already reachable, so they are checked as they are, and removed if refused.
+            if !to_write.is_empty() {
+                verify_as_client(
+                    out,
+                    FileTransport,
+                    self.first_root().bytes(),
+                    &names,
+                    &download,
+                    clock,
+                )?;
+            }
             return Ok(());
         };
         let metadata = out.join("metadata");
         let staged = metadata.join(".timestamp.json.staged");
         files::write_atomic(&staged, timestamp).map_err(io_error(&staged))?;
         created.push(PathBuf::from("metadata").join(".timestamp.json.staged"));
-        let names: Vec<String> = self.targets().signed().targets.keys().cloned().collect();
-        let download: Vec<String> = to_write
-            .iter()
-            .filter_map(|planned| planned.target_name.clone())
-            .collect();
         verify_as_client(
             out,
             StagedTransport {
                 timestamp_url: file_url(&metadata.join("timestamp.json")),
                 staged_url: file_url(&staged),
             },
-            self.roots()[0].bytes(),
+            self.first_root().bytes(),
             &names,
             &download,
             clock,

@@ -35,10 +35,12 @@ impl Repository {
         let now = clock.now();
         let status = self.status(now);
         let snapshot_due = self.is_due(RoleType::Snapshot, &self.snapshot().signed().expires, now)
-            || status
-                .problems
-                .iter()
-                .any(|problem| matches!(problem, Problem::SnapshotStale { .. }));
+            || status.problems.iter().any(|problem| {
+                matches!(
+                    problem,
+                    Problem::SnapshotStale { .. } | Problem::DelegatedNotInSnapshot { .. }
+                )
+            });
         let timestamp_due = snapshot_due
             || self.is_due(RoleType::Timestamp, &self.timestamp().signed().expires, now)
             || status.problems.contains(&Problem::TimestampStale);

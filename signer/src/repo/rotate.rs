@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use sigil_keys::{KeyId, Password, PublicKey, Scheme, Signer};
+use sigil_keys::{KeyId, Password, PrivateKey, PublicKey, Scheme, Signer};
 use sigil_updater::tuf::Clock;
 use sigil_updater::tuf::metadata::{RoleType, sign_metadata};
 
@@ -24,11 +24,13 @@ pub struct RotateRequest {
 }
 
 /// What a rotation did.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Rotated {
     /// The new root version.
     pub root_version: u64,
     pub generated: Vec<GeneratedKey>,
+    /// The generated keys, in the order of `generated`, for a custody log.
+    pub private_keys: Vec<PrivateKey>,
     pub added: Vec<KeyId>,
     pub revoked: Vec<KeyId>,
     /// The role's keys and threshold now.
@@ -116,7 +118,7 @@ impl RotateRequest {
         let mut generated = Vec::new();
         let mut new_signers = Vec::new();
         if let Some((dir, scheme, password)) = &self.generate {
-            let (key, info) = generate_key(dir, self.role, *scheme, password.as_ref())?;
+            let (key, info) = generate_key(dir, self.role.as_str(), *scheme, password.as_ref())?;
             root.keys
                 .insert(info.key_id.clone(), key.public_key().to_tuf_key());
             keyids.push(info.key_id.clone());
@@ -191,6 +193,7 @@ impl RotateRequest {
         Ok(Rotated {
             root_version: root.version,
             generated,
+            private_keys: new_signers,
             added,
             revoked: self.revoke,
             keyids,

@@ -1,9 +1,10 @@
 //! `repo status`: for each role, its version, expiry and signatures against its threshold, and
 //! everything that keeps the working copy from being published.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
-use sigil_keys::KeyId;
+use sigil_keys::{KeyId, TufKey};
 use sigil_updater::tuf::metadata::{Envelope, RoleKeys, RoleType, Root};
 use sigil_updater::tuf::{Expires, UnixTime};
 
@@ -56,6 +57,27 @@ pub enum Problem {
     },
     /// Timestamp does not describe the working snapshot.
     TimestampStale,
+    /// A delegated role below the threshold its delegator sets.
+    DelegatedBelowThreshold {
+        name: String,
+        valid: u64,
+        threshold: u64,
+    },
+    /// A signature on a delegated role that does not verify.
+    DelegatedBadSignature {
+        name: String,
+        keyid: KeyId,
+    },
+    DelegatedExpired {
+        name: String,
+        expires: Expires,
+    },
+    /// Snapshot lists another version of a delegated role than the working one.
+    DelegatedNotInSnapshot {
+        name: String,
+        listed: Option<u64>,
+        found: u64,
+    },
 }
 
 impl Problem {
@@ -67,6 +89,10 @@ impl Problem {
             | Self::BadSignature { role, .. }
             | Self::Expired { role, .. } => *role,
             Self::RootNotSignedByPrevious { .. } => RoleType::Root,
+            Self::DelegatedBelowThreshold { .. }
+            | Self::DelegatedBadSignature { .. }
+            | Self::DelegatedExpired { .. }
+            | Self::DelegatedNotInSnapshot { .. } => RoleType::Targets,
             Self::SnapshotStale { .. } => RoleType::Snapshot,
             Self::TimestampStale => RoleType::Timestamp,
         }
@@ -113,6 +139,30 @@ impl fmt::Display for Problem {
             Self::TimestampStale => f.write_str(
                 "timestamp: does not describe the working snapshot (run `repo refresh`)",
             ),
+            Self::DelegatedBelowThreshold {
+                name,
+                valid,
+                threshold,
+            } => write!(
+                f,
+                "delegated role {name}: {valid} valid signature(s), threshold is {threshold}"
+            ),
+            Self::DelegatedBadSignature { name, keyid } => write!(
+                f,
+                "delegated role {name}: the signature by key {keyid} does not verify (was the metadata edited after it was signed?)"
+            ),
+            Self::DelegatedExpired { name, expires } => {
+                write!(f, "delegated role {name}: expired at {expires}")
+            }
+            Self::DelegatedNotInSnapshot {
+                name,
+                listed,
+                found,
+            } => write!(
+                f,
+                "snapshot: lists delegated role {name} at version {}, the working one is version {found} (run `repo refresh`)",
+                listed.map_or_else(|| "none".to_owned(), |v| v.to_string())
+            ),
         }
     }
 }
@@ -121,7 +171,20 @@ impl fmt::Display for Problem {
 #[derive(Debug, Clone)]
 pub struct RepoStatus {
     pub roles: Vec<RoleStatus>,
+    /// The delegated targets roles, by name, judged by the keys their delegation gives.
+    pub delegated: Vec<DelegatedStatus>,
     pub problems: Vec<Problem>,
+}
+
+/// One delegated role's signatures.
+#[derive(Debug, Clone)]
+pub struct DelegatedStatus {
+    pub name: String,
+    pub version: u64,
+    pub expires: Expires,
+    pub threshold: u64,
+    pub valid: Vec<KeyId>,
+    pub missing: Vec<KeyId>,
 }
 
 impl RepoStatus {
@@ -135,10 +198,18 @@ impl RepoStatus {
 /// The keys of `keys.keyids` whose signature in `envelope` verifies, and those whose signature
 /// is present but does not.
 fn check_signatures(root: &Root, keys: &RoleKeys, envelope: &Envelope) -> (Vec<KeyId>, Vec<KeyId>) {
+    check_signatures_by(&root.keys, &keys.keyids, envelope)
+}
+
+fn check_signatures_by(
+    keys: &BTreeMap<KeyId, TufKey>,
+    keyids: &[KeyId],
+    envelope: &Envelope,
+) -> (Vec<KeyId>, Vec<KeyId>) {
     let message = envelope.canonical_signed();
     let mut valid = Vec::new();
     let mut bad = Vec::new();
-    for keyid in &keys.keyids {
+    for keyid in keyids {
         let signatures: Vec<_> = envelope
             .signatures()
             .iter()
@@ -147,10 +218,7 @@ fn check_signatures(root: &Root, keys: &RoleKeys, envelope: &Envelope) -> (Vec<K
         if signatures.is_empty() {
             continue;
         }
-        let public = root
-            .keys
-            .get(keyid)
-            .and_then(|key| key.to_public_key().ok());
+        let public = keys.get(keyid).and_then(|key| key.to_public_key().ok());
         let verified = public.is_some_and(|public| {
             signatures.iter().any(|signature| {
                 hex::decode(&signature.sig).is_ok_and(|sig| public.verify(message, &sig).is_ok())
@@ -262,6 +330,55 @@ impl Repository {
                 });
             }
         }
+        let mut delegated = Vec::new();
+        if let Some(delegations) = &self.targets().signed().delegations {
+            for (name, role) in self.delegated() {
+                let Some(keys) = delegations.keys_for_role(name) else {
+                    continue;
+                };
+                let (valid, bad) = check_signatures_by(keys.keys, keys.keyids, role.envelope());
+                for keyid in bad {
+                    problems.push(Problem::DelegatedBadSignature {
+                        name: name.clone(),
+                        keyid,
+                    });
+                }
+                if count(&valid) < keys.threshold {
+                    problems.push(Problem::DelegatedBelowThreshold {
+                        name: name.clone(),
+                        valid: count(&valid),
+                        threshold: keys.threshold,
+                    });
+                }
+                if role.signed().expires.is_expired_at(now) {
+                    problems.push(Problem::DelegatedExpired {
+                        name: name.clone(),
+                        expires: role.signed().expires.clone(),
+                    });
+                }
+                delegated.push(DelegatedStatus {
+                    name: name.clone(),
+                    version: role.signed().version,
+                    expires: role.signed().expires.clone(),
+                    threshold: keys.threshold,
+                    missing: keys
+                        .keyids
+                        .iter()
+                        .filter(|keyid| !valid.contains(keyid))
+                        .cloned()
+                        .collect(),
+                    valid: valid.clone(),
+                });
+                let listed = self.snapshot().signed().role_meta(name).map(|m| m.version);
+                if listed != Some(role.signed().version) {
+                    problems.push(Problem::DelegatedNotInSnapshot {
+                        name: name.clone(),
+                        listed,
+                        found: role.signed().version,
+                    });
+                }
+            }
+        }
         let targets_version = self.targets().signed().version;
         let listed = self
             .snapshot()
@@ -294,6 +411,10 @@ impl Repository {
         if !describes {
             problems.push(Problem::TimestampStale);
         }
-        RepoStatus { roles, problems }
+        RepoStatus {
+            roles,
+            delegated,
+            problems,
+        }
     }
 }

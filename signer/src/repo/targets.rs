@@ -1,5 +1,6 @@
 //! `repo add` and `repo remove`: target files with their lengths, hashes and release metadata.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -7,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value, json};
 use sigil_keys::LocalSigner;
 use sigil_updater::release::Release;
-use sigil_updater::tuf::metadata::{Hashes, TargetFile};
+use sigil_updater::tuf::metadata::{Hashes, RoleType, TargetFile, Targets};
 use sigil_updater::tuf::{Clock, TargetPath};
 
 use super::keyring::KeyRing;
@@ -88,6 +89,8 @@ impl ReleaseInfo {
 #[derive(Debug)]
 pub struct AddRequest<'a> {
     files: Vec<PathBuf>,
+    /// Target names (before the prefix) of `files`, when not their file names.
+    names: Vec<String>,
     release: ReleaseInfo,
     prefix: Option<String>,
     release_key: Option<&'a LocalSigner>,
@@ -97,6 +100,8 @@ pub struct AddRequest<'a> {
 #[derive(Debug, Clone)]
 pub struct AddedTarget {
     pub name: String,
+    /// The targets role that lists it.
+    pub role: String,
     pub length: u64,
     pub sha256: String,
 }
@@ -106,10 +111,27 @@ impl<'a> AddRequest<'a> {
     pub fn new(files: Vec<PathBuf>, release: ReleaseInfo) -> Self {
         Self {
             files,
+            names: Vec::new(),
             release,
             prefix: None,
             release_key: None,
         }
+    }
+
+    /// Every regular file under `dir`, named by its path relative to `dir` (with `/`), in
+    /// sorted order. Symbolic links are refused: they could bring in files from elsewhere.
+    pub fn from_dir(dir: &Path, release: ReleaseInfo) -> Result<Self, RepoError> {
+        let mut found = Vec::new();
+        walk(dir, dir, &mut found)?;
+        found.sort();
+        let (names, files) = found.into_iter().unzip();
+        Ok(Self {
+            files,
+            names,
+            release,
+            prefix: None,
+            release_key: None,
+        })
     }
 
     /// A directory prefix for the target names (`1.2.0/linux`): names are `PREFIX/FILE_NAME`.
@@ -127,32 +149,43 @@ impl<'a> AddRequest<'a> {
         self
     }
 
-    /// Adds the targets, then re-signs targets, snapshot and timestamp with the ring's keys.
-    /// Nothing is written unless every file is acceptable.
+    /// Adds the targets to the role each belongs in (a delegated role trusted for its path, or
+    /// top-level targets), then re-signs the roles that changed, snapshot and timestamp with the
+    /// ring's keys. Nothing is written unless every file is acceptable.
     pub fn apply(
         self,
         repository: &mut Repository,
         keyring: &KeyRing,
         clock: &dyn Clock,
     ) -> Result<Vec<AddedTarget>, RepoError> {
-        let mut signed = repository.targets().signed().clone();
-        let mut planned = Vec::new();
-        for file in &self.files {
-            let file_name = file
-                .file_name()
-                .and_then(|name| name.to_str())
-                .ok_or_else(|| RepoError::TargetSource {
-                    name: file.display().to_string(),
-                    reason: "the file name is not UTF-8 text",
-                })?;
+        let mut edits = Edits::default();
+        let mut planned: Vec<(TargetPath, &PathBuf)> = Vec::new();
+        for (index, file) in self.files.iter().enumerate() {
+            let name = match self.names.get(index) {
+                Some(name) => name.clone(),
+                None => file
+                    .file_name()
+                    .and_then(|name| name.to_str())
+                    .ok_or_else(|| RepoError::TargetSource {
+                        name: file.display().to_string(),
+                        reason: "the file name is not UTF-8 text",
+                    })?
+                    .to_owned(),
+            };
             let name = match &self.prefix {
-                Some(prefix) if !prefix.is_empty() => format!("{prefix}/{file_name}"),
-                _ => file_name.to_owned(),
+                Some(prefix) if !prefix.is_empty() => format!("{prefix}/{name}"),
+                _ => name,
             };
             let name = TargetPath::parse(&name)?;
-            if signed.targets.contains_key(name.as_str())
-                || planned.iter().any(|(n, _): &(TargetPath, _)| n == &name)
-            {
+            let exists = repository
+                .targets_role(&repository.role_for_target(name.as_str()))
+                .is_some_and(|role| role.signed().targets.contains_key(name.as_str()))
+                || repository
+                    .targets()
+                    .signed()
+                    .targets
+                    .contains_key(name.as_str());
+            if exists || planned.iter().any(|(n, _)| n == &name) {
                 return Err(RepoError::TargetExists {
                     name: name.as_str().to_owned(),
                 });
@@ -163,6 +196,32 @@ impl<'a> AddRequest<'a> {
             planned.push((name, file));
         }
         let mut added = Vec::new();
+        let mut copied = Vec::new();
+        let result =
+            self.copy_and_describe(repository, planned, &mut edits, &mut added, &mut copied);
+        let result = result.and_then(|()| edits.commit(repository, keyring, clock));
+        if let Err(error) = result {
+            // Copies that no stored metadata names yet are removed: a failed add leaves no
+            // trace. If a role was already stored before the failure, its files stay.
+            let listed = repository.target_names();
+            for (target, path) in added.iter().zip(copied) {
+                if !listed.contains(&target.name) {
+                    let _ = std::fs::remove_file(path);
+                }
+            }
+            return Err(error);
+        }
+        Ok(added)
+    }
+
+    fn copy_and_describe(
+        &self,
+        repository: &Repository,
+        planned: Vec<(TargetPath, &PathBuf)>,
+        edits: &mut Edits,
+        added: &mut Vec<AddedTarget>,
+        copied: &mut Vec<PathBuf>,
+    ) -> Result<(), RepoError> {
         for (name, file) in planned {
             let (length, hashes) = hash_file(file)?;
             let signature = match self.release_key {
@@ -179,8 +238,10 @@ impl<'a> AddRequest<'a> {
             };
             let destination = repository.target_file(name.as_str());
             files::copy_atomic(file, &destination).map_err(RepoError::io(&destination))?;
+            copied.push(destination);
             let sha256 = hashes.get("sha256").cloned().unwrap_or_default();
-            signed.targets.insert(
+            let role = repository.role_for_target(name.as_str());
+            edits.role(repository, &role).targets.insert(
                 name.as_str().to_owned(),
                 TargetFile {
                     length,
@@ -191,29 +252,78 @@ impl<'a> AddRequest<'a> {
             );
             added.push(AddedTarget {
                 name: name.as_str().to_owned(),
+                role,
                 length,
                 sha256,
             });
         }
-        commit_targets(repository, signed, keyring, clock)?;
-        Ok(added)
+        Ok(())
     }
 }
 
-/// Removes targets by name, then re-signs targets, snapshot and timestamp.
+/// Targets roles being edited, by name, committed together.
+#[derive(Debug, Default)]
+struct Edits {
+    roles: BTreeMap<String, Targets>,
+}
+
+impl Edits {
+    fn role(&mut self, repository: &Repository, name: &str) -> &mut Targets {
+        self.roles.entry(name.to_owned()).or_insert_with(|| {
+            repository.targets_role(name).map_or_else(
+                || repository.targets().signed().clone(),
+                |role| role.signed().clone(),
+            )
+        })
+    }
+
+    /// Bumps the version and expiry of each edited role and signs it, then re-signs snapshot
+    /// and timestamp.
+    fn commit(
+        self,
+        repository: &mut Repository,
+        keyring: &KeyRing,
+        clock: &dyn Clock,
+    ) -> Result<(), RepoError> {
+        let now = clock.now();
+        for (name, mut signed) in self.roles {
+            signed.version = signed.version.saturating_add(1);
+            signed.expires = repository.expiry_from(RoleType::Targets, now);
+            if name == "targets" {
+                repository.store_targets(&signed, keyring)?;
+            } else {
+                repository.store_delegated(&name, &signed, keyring)?;
+            }
+        }
+        repository.resign_snapshot(now, keyring)?;
+        repository.resign_timestamp(now, keyring)
+    }
+}
+
+/// Removes targets by name from the roles that list them, then re-signs those roles, snapshot
+/// and timestamp.
 pub fn remove_targets(
     repository: &mut Repository,
     names: &[String],
     keyring: &KeyRing,
     clock: &dyn Clock,
 ) -> Result<(), RepoError> {
-    let mut signed = repository.targets().signed().clone();
+    let mut edits = Edits::default();
     for name in names {
-        if signed.targets.remove(name).is_none() {
+        let mut roles = vec!["targets".to_owned()];
+        roles.extend(repository.delegated().keys().cloned());
+        let role = roles.into_iter().find(|role| {
+            repository
+                .targets_role(role)
+                .is_some_and(|metadata| metadata.signed().targets.contains_key(name))
+        });
+        let removed =
+            role.is_some_and(|role| edits.role(repository, &role).targets.remove(name).is_some());
+        if !removed {
             return Err(RepoError::UnknownTarget { name: name.clone() });
         }
     }
-    commit_targets(repository, signed, keyring, clock)?;
+    edits.commit(repository, keyring, clock)?;
     for name in names {
         // The working copy of the file is no longer needed; a missing one is fine.
         let _ = std::fs::remove_file(repository.target_file(name));
@@ -221,18 +331,37 @@ pub fn remove_targets(
     Ok(())
 }
 
-fn commit_targets(
-    repository: &mut Repository,
-    mut signed: sigil_updater::tuf::metadata::Targets,
-    keyring: &KeyRing,
-    clock: &dyn Clock,
-) -> Result<(), RepoError> {
-    let now = clock.now();
-    signed.version = signed.version.saturating_add(1);
-    signed.expires = repository.expiry_from(sigil_updater::tuf::metadata::RoleType::Targets, now);
-    repository.store_targets(&signed, keyring)?;
-    repository.resign_snapshot(now, keyring)?;
-    repository.resign_timestamp(now, keyring)
+fn walk(root: &Path, dir: &Path, found: &mut Vec<(String, PathBuf)>) -> Result<(), RepoError> {
+    for entry in std::fs::read_dir(dir).map_err(RepoError::io(dir))? {
+        let entry = entry.map_err(RepoError::io(dir))?;
+        let path = entry.path();
+        let kind = entry.file_type().map_err(RepoError::io(&path))?;
+        let relative = path
+            .strip_prefix(root)
+            .ok()
+            .and_then(|relative| {
+                relative
+                    .components()
+                    .map(|part| part.as_os_str().to_str())
+                    .collect::<Option<Vec<&str>>>()
+            })
+            .map(|parts| parts.join("/"))
+            .ok_or_else(|| RepoError::TargetSource {
+                name: path.display().to_string(),
+                reason: "the path is not UTF-8 text",
+            })?;
+        if kind.is_symlink() {
+            return Err(RepoError::TargetSource {
+                name: relative,
+                reason: "a symbolic link (add the file it points to instead)",
+            });
+        } else if kind.is_dir() {
+            walk(root, &path, found)?;
+        } else if kind.is_file() {
+            found.push((relative, path));
+        }
+    }
+    Ok(())
 }
 
 /// The length, SHA-256 and SHA-512 of a file, in one pass.

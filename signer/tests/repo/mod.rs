@@ -74,19 +74,19 @@ impl Workspace {
         repo
     }
 
-    /// `repo add` of one file as release 1.0.0 for linux/x86_64.
+    /// `repo add` of one file for linux/x86_64, as release 1.0.0 unless `extra` gives
+    /// `--version`.
     pub fn add(&self, repo: &Path, file: &Path, extra: &[&str]) -> String {
+        let version: &[&str] = if extra.contains(&"--version") {
+            &[]
+        } else {
+            &["--version", "1.0.0"]
+        };
         ok(sigil()
             .args(["repo", "add", "--dir"])
             .arg(repo)
-            .args([
-                "--version",
-                "1.0.0",
-                "--platform",
-                "linux",
-                "--arch",
-                "x86_64",
-            ])
+            .args(version)
+            .args(["--platform", "linux", "--arch", "x86_64"])
             .args(extra)
             .arg(file))
     }
@@ -110,8 +110,9 @@ pub fn role_keyids(repo: &Path, role: RoleType) -> Vec<KeyId> {
         .clone()
 }
 
-/// Every file under `dir` with its bytes: to show that a refused command left a site as it was.
-pub fn snapshot_tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+/// Every file under `dir` with the SHA-256 of its bytes: to show that a refused command left a
+/// directory as it was.
+pub fn snapshot_tree(dir: &Path) -> BTreeMap<PathBuf, String> {
     let mut files = BTreeMap::new();
     let mut stack = vec![dir.to_owned()];
     while let Some(current) = stack.pop() {
@@ -121,7 +122,8 @@ pub fn snapshot_tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
                 stack.push(path);
             } else {
                 let bytes = std::fs::read(&path).unwrap();
-                files.insert(path.strip_prefix(dir).unwrap().to_owned(), bytes);
+                let digest = hex::encode(ring::digest::digest(&ring::digest::SHA256, &bytes));
+                files.insert(path.strip_prefix(dir).unwrap().to_owned(), digest);
             }
         }
     }
@@ -145,14 +147,13 @@ pub fn client(site: &Path, storage: &Path) -> Result<Updater, UpdateError> {
     .load()
 }
 
-/// Refreshes `client`, finds `name` and downloads it into `dir`.
+/// Finds `name` (refreshing `client` first if it has not yet) and downloads it into `dir`.
 pub fn download(
     client: &mut Updater,
     site: &Path,
     name: &str,
     dir: &Path,
 ) -> Result<(TargetInfo, PathBuf), UpdateError> {
-    client.refresh()?;
     let info = client
         .target_info(&TargetPath::parse(name).unwrap())?
         .unwrap_or_else(|| panic!("{name} is not a target"));

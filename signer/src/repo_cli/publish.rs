@@ -1,0 +1,136 @@
+//! `repo status`, `refresh` and `publish`: checking, re-signing and publishing.
+
+use sigil_custody::SystemClock as CustodyClock;
+use sigil_keys::Signer;
+use sigil_signer::custody;
+use sigil_signer::repo::Repository;
+use sigil_updater::tuf::metadata::RoleType;
+use sigil_updater::tuf::{Clock, SystemClock};
+
+use super::{
+    Failure, PublishArgs, RefreshArgs, StatusArgs, delegated_line, keyring, repo_error, role_line,
+    say,
+};
+
+pub(super) fn status(args: StatusArgs) -> Result<(), Failure> {
+    let repository = Repository::open(&args.repo.dir).map_err(repo_error)?;
+    let status = repository.status(SystemClock.now());
+    let mut out: String = status.roles.iter().map(role_line).collect();
+    out.extend(status.delegated.iter().map(delegated_line));
+    if status.is_publishable() {
+        out.push_str("ready to publish\n");
+        say(&out)
+    } else {
+        out.push_str("not ready to publish:\n");
+        for problem in &status.problems {
+            out.push_str(&format!("  {problem}\n"));
+        }
+        say(&out)?;
+        Err(Failure::Rejected(Box::new(NotPublishable)))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the repository is not ready to publish")]
+struct NotPublishable;
+
+pub(super) fn refresh(args: RefreshArgs) -> Result<(), Failure> {
+    let mut repository = Repository::open(&args.repo.dir).map_err(repo_error)?;
+    let report = repository
+        .refresh(&keyring(&args.repo.dir, &args.keys), &SystemClock)
+        .map_err(repo_error)?;
+    let mut out = String::new();
+    if let Some(version) = report.snapshot {
+        out.push_str(&format!(
+            "re-signed snapshot version {version}, expires {}\n",
+            repository.snapshot().signed().expires
+        ));
+    }
+    if let Some(version) = report.timestamp {
+        out.push_str(&format!(
+            "re-signed timestamp version {version}, expires {}\n",
+            repository.timestamp().signed().expires
+        ));
+    }
+    if out.is_empty() {
+        out = format!(
+            "nothing to do: snapshot expires {}, timestamp expires {}\n",
+            repository.snapshot().signed().expires,
+            repository.timestamp().signed().expires
+        );
+    }
+    say(&out)
+}
+
+pub(super) fn publish(args: PublishArgs) -> Result<(), Failure> {
+    let repository = Repository::open(&args.repo.dir).map_err(repo_error)?;
+    // The log's signer is loaded first, so that a missing key fails before anything is written.
+    let log_signer = match &args.log {
+        Some(_) => {
+            let keyids = repository
+                .role_keys(RoleType::Timestamp)
+                .map(|keys| keys.keyids.clone())
+                .unwrap_or_default();
+            let ring = keyring(&args.repo.dir, &args.keys);
+            let signer = ring
+                .signers_for(&keyids)
+                .map_err(repo_error)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| {
+                    repo_error(sigil_signer::repo::RepoError::NoSigningKey {
+                        role: RoleType::Timestamp,
+                        dir: ring.describe(),
+                    })
+                })?;
+            Some(signer)
+        }
+        None => None,
+    };
+    let published = match repository.publish(&args.out, &SystemClock) {
+        Ok(published) => published,
+        Err(error) if error.is_rejection() => return Err(Failure::Rejected(Box::new(error))),
+        Err(error) => return Err(error.into()),
+    };
+    let versions = &published.role_versions;
+    let mut out = format!(
+        "published {} to {}: {} file(s) written, {} unchanged\n\
+         root version {}, targets version {}, snapshot version {}, timestamp version {}\n\
+         verified with the sigil-updater client: {} target(s)\n",
+        args.repo.dir.display(),
+        args.out.display(),
+        published.written.len(),
+        published.unchanged,
+        versions.root,
+        versions.targets,
+        versions.snapshot,
+        versions.timestamp,
+        repository.target_names().len(),
+    );
+    if let (Some(dir), Some(signer)) = (&args.log, &log_signer) {
+        let url = args.repository_url.clone().unwrap_or_else(|| {
+            let site = args.out.canonicalize().unwrap_or_else(|_| args.out.clone());
+            format!("file://{}", site.display())
+        });
+        let mut log = custody::open_log(dir)?;
+        for target in &published.new_targets {
+            let Some(release) = &target.release else {
+                continue;
+            };
+            let appended = custody::record_publication(
+                &mut log,
+                signer as &dyn Signer,
+                &url,
+                target,
+                release,
+                versions,
+                &CustodyClock,
+            )?;
+            out.push_str(&format!(
+                "logged publication of {} as entry {}\n",
+                target.name, appended.index
+            ));
+        }
+    }
+    say(&out)
+}
