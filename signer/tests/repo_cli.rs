@@ -675,3 +675,69 @@ fn refresh_re_signs_a_timestamp_past_half_its_validity() {
         )
     );
 }
+
+#[test]
+fn demo_repository_with_repo_and_keys_flags_and_no_password() {
+    // The short form for demos and tests: no terminal and no password, so the role keys are
+    // written unencrypted (and the command says so); a plain target and a release.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("app-1.0.0.tar.gz"), b"release bytes").unwrap();
+    std::fs::write(d.join("notes.txt"), b"plain file").unwrap();
+    let (code, stdout, stderr) = run(sigil()
+        .current_dir(d)
+        .args(["repo", "init", "--repo", "repo", "--keys", "keys"])
+        .stdin(std::process::Stdio::null()));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("(NOT encrypted)"), "{stdout}");
+    assert!(stderr.contains("written NOT encrypted"), "{stderr}");
+    ok(sigil().current_dir(d).args([
+        "repo",
+        "add",
+        "--repo",
+        "repo",
+        "--keys",
+        "keys",
+        "--version",
+        "1.0.0",
+        "--channel",
+        "stable",
+        "--platform",
+        "linux",
+        "app-1.0.0.tar.gz",
+    ]));
+    ok(sigil().current_dir(d).args([
+        "repo",
+        "add",
+        "--repo",
+        "repo",
+        "--keys",
+        "keys",
+        "notes.txt",
+    ]));
+    ok(sigil().current_dir(d).args([
+        "repo", "publish", "--repo", "repo", "--keys", "keys", "--out", "pub",
+    ]));
+    assert!(d.join("pub/metadata/1.root.json").exists());
+    let repository = Repository::open(&d.join("repo")).unwrap();
+    let targets = &repository.targets().signed().targets;
+    let release = Release::from_custom(
+        "app-1.0.0.tar.gz",
+        targets["app-1.0.0.tar.gz"].custom.as_ref().unwrap(),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(release.platform, "linux");
+    assert_eq!(
+        release.arch,
+        std::env::consts::ARCH,
+        "arch defaults to this machine's"
+    );
+    assert!(
+        targets["notes.txt"].custom.is_none(),
+        "a plain target carries no release metadata"
+    );
+    let mut client = client(&d.join("pub"), &d.join("state")).unwrap();
+    let (_, path) = download(&mut client, &d.join("pub"), "notes.txt", &d.join("out")).unwrap();
+    assert_eq!(std::fs::read(path).unwrap(), b"plain file");
+}

@@ -91,7 +91,8 @@ pub struct AddRequest<'a> {
     files: Vec<PathBuf>,
     /// Target names (before the prefix) of `files`, when not their file names.
     names: Vec<String>,
-    release: ReleaseInfo,
+    /// `None`: plain targets, with no release metadata (files the app reads, not releases).
+    release: Option<ReleaseInfo>,
     prefix: Option<String>,
     release_key: Option<&'a LocalSigner>,
 }
@@ -112,7 +113,20 @@ impl<'a> AddRequest<'a> {
         Self {
             files,
             names: Vec::new(),
-            release,
+            release: Some(release),
+            prefix: None,
+            release_key: None,
+        }
+    }
+
+    /// Plain targets: files listed with their length and hashes, but no release metadata, so
+    /// the updater never offers them as releases.
+    #[must_use]
+    pub fn plain(files: Vec<PathBuf>) -> Self {
+        Self {
+            files,
+            names: Vec::new(),
+            release: None,
             prefix: None,
             release_key: None,
         }
@@ -120,7 +134,7 @@ impl<'a> AddRequest<'a> {
 
     /// Every regular file under `dir`, named by its path relative to `dir` (with `/`), in
     /// sorted order. Symbolic links are refused: they could bring in files from elsewhere.
-    pub fn from_dir(dir: &Path, release: ReleaseInfo) -> Result<Self, RepoError> {
+    pub fn from_dir(dir: &Path, release: Option<ReleaseInfo>) -> Result<Self, RepoError> {
         let mut found = Vec::new();
         walk(dir, dir, &mut found)?;
         found.sort();
@@ -192,7 +206,14 @@ impl<'a> AddRequest<'a> {
             }
             // A dry run of the release metadata, so that a bad version or channel is refused
             // before anything is signed or written.
-            Release::from_custom(name.as_str(), &self.release.custom(None))?;
+            if let Some(release) = &self.release {
+                Release::from_custom(name.as_str(), &release.custom(None))?;
+            } else if self.release_key.is_some() {
+                return Err(RepoError::TargetSource {
+                    name: name.as_str().to_owned(),
+                    reason: "a release signature needs a release: give its version",
+                });
+            }
             planned.push((name, file));
         }
         let mut added = Vec::new();
@@ -224,12 +245,12 @@ impl<'a> AddRequest<'a> {
     ) -> Result<(), RepoError> {
         for (name, file) in planned {
             let (length, hashes) = hash_file(file)?;
-            let signature = match self.release_key {
-                Some(key) => {
+            let signature = match self.release_key.zip(self.release.as_ref()) {
+                Some((key, release)) => {
                     // The signed comment names the release, so that a genuine artifact of one
                     // release cannot be listed as another.
                     let comments = Comments {
-                        trusted: Some(self.release.trusted_comment(name.as_str())),
+                        trusted: Some(release.trusted_comment(name.as_str())),
                         untrusted: None,
                     };
                     Some(sign_file(key, file, &comments)?.signature.encode())
@@ -246,7 +267,10 @@ impl<'a> AddRequest<'a> {
                 TargetFile {
                     length,
                     hashes,
-                    custom: Some(self.release.custom(signature)),
+                    custom: self
+                        .release
+                        .as_ref()
+                        .map(|release| release.custom(signature)),
                     extra: Map::new(),
                 },
             );

@@ -30,8 +30,17 @@ pub(super) fn init(args: InitArgs) -> Result<(), Failure> {
         None
     } else if args.password.password_env.is_some() || args.password.password_file.is_some() {
         Some(password_source(&args.password).password()?)
-    } else {
+    } else if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         Some(prompt_new_password()?)
+    } else {
+        // A script or a demo with no password to give: the keys are written unencrypted, and
+        // the output says so.
+        eprintln!(
+            "warning: no password was given and there is no terminal to ask on: the role keys \
+             are written NOT encrypted (pass --password-env VAR or --password-file FILE to \
+             encrypt them)"
+        );
+        None
     };
     let encrypted = if password.is_some() {
         "encrypted"
@@ -73,11 +82,22 @@ pub(super) fn init(args: InitArgs) -> Result<(), Failure> {
 
 pub(super) fn add(args: AddArgs) -> Result<(), Failure> {
     let mut repository = Repository::open(&args.repo.dir).map_err(repo_error)?;
-    let mut release = ReleaseInfo::new(&args.version, &args.channel, &args.platform, &args.arch)
-        .rollout_percent(args.rollout);
-    if let Some(minimum) = &args.minimum_version {
-        release = release.minimum_version(minimum);
-    }
+    let release = args.version.as_ref().map(|version| {
+        let platform = args
+            .platform
+            .clone()
+            .unwrap_or_else(|| std::env::consts::OS.to_owned());
+        let arch = args
+            .arch
+            .clone()
+            .unwrap_or_else(|| std::env::consts::ARCH.to_owned());
+        let mut release = ReleaseInfo::new(version, &args.channel, &platform, &arch)
+            .rollout_percent(args.rollout);
+        if let Some(minimum) = &args.minimum_version {
+            release = release.minimum_version(minimum);
+        }
+        release
+    });
     let release_key = match &args.release_key {
         Some(path) => {
             let password = match &args.release_key_password_env {
@@ -93,7 +113,10 @@ pub(super) fn add(args: AddArgs) -> Result<(), Failure> {
     };
     let mut request = match &args.from_dir {
         Some(dir) => AddRequest::from_dir(dir, release).map_err(repo_error)?,
-        None => AddRequest::new(args.files.clone(), release),
+        None => match release {
+            Some(release) => AddRequest::new(args.files.clone(), release),
+            None => AddRequest::plain(args.files.clone()),
+        },
     };
     if let Some(prefix) = &args.prefix {
         request = request.prefix(prefix);

@@ -44,14 +44,14 @@ pub(crate) enum RepoCommand {
 #[derive(Debug, Args)]
 struct RepoDir {
     /// The repository's working directory.
-    #[arg(long, value_name = "REPO")]
+    #[arg(long, visible_alias = "repo", value_name = "REPO")]
     dir: PathBuf,
 }
 
 #[derive(Debug, Args)]
 struct KeyRingArgs {
     /// The directory of role keys [default: REPO/keys].
-    #[arg(long, value_name = "KEYS")]
+    #[arg(long, visible_alias = "keys", value_name = "KEYS")]
     keys_dir: Option<PathBuf>,
     #[command(flatten)]
     password: PasswordArgs,
@@ -68,7 +68,7 @@ pub(crate) struct InitArgs {
     #[command(flatten)]
     repo: RepoDir,
     /// Where to write the role keys [default: REPO/keys].
-    #[arg(long, value_name = "KEYS")]
+    #[arg(long, visible_alias = "keys", value_name = "KEYS")]
     keys_dir: Option<PathBuf>,
     #[command(flatten)]
     password: PasswordArgs,
@@ -95,18 +95,19 @@ pub(crate) struct AddArgs {
     repo: RepoDir,
     #[command(flatten)]
     keys: KeyRingArgs,
-    /// The release version (semver).
+    /// The release version (semver). Without it the files are plain targets, with no release
+    /// metadata, never offered as releases.
     #[arg(long, value_name = "V")]
-    version: String,
+    version: Option<String>,
     /// The release channel.
     #[arg(long, value_name = "C", default_value = "stable")]
     channel: String,
-    /// The platform the artifacts are for (linux, macos, windows).
+    /// The platform the artifacts are for (linux, macos, windows) [default: this machine's].
     #[arg(long, value_name = "P")]
-    platform: String,
-    /// The CPU architecture (x86_64, aarch64).
+    platform: Option<String>,
+    /// The CPU architecture (x86_64, aarch64) [default: this machine's].
     #[arg(long, value_name = "A")]
-    arch: String,
+    arch: Option<String>,
     /// The share of installations, 0 to 100, that may take the release.
     #[arg(long, value_name = "PCT", default_value_t = 100)]
     rollout: u32,
