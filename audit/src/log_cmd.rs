@@ -7,7 +7,7 @@ use sigil_audit::custody::{TrustedKeyError, read_trusted_key};
 use sigil_custody::checkpoint::CheckpointTrust;
 use sigil_custody::note::NoteVerifier;
 use sigil_custody::store::StoreError;
-use sigil_custody::{EntryProof, KeyRing, Log, LogOptions, Sha256Digest, Verifier, trace};
+use sigil_custody::{EntryProof, KeyRing, Log, LogOptions, Sha256Digest, Verifier, trace_lineage};
 
 /// Commands on a custody log.
 #[derive(Debug, clap::Subcommand)]
@@ -350,29 +350,41 @@ fn trace_artifact(args: &TraceArgs) -> Result<bool, LogError> {
         out(&text)?;
         return Ok(true);
     }
-    let history = trace(&log, &digest, &keys)?;
-    for step in &history.steps {
-        text.push_str(&format!(
-            "{:>6}  {}  {}  signed by {}\n",
-            step.entry.index,
-            step.entry.custody().time,
-            step.entry.statement.predicate_type,
-            step.signed_by
-                .iter()
-                .map(|k| k.as_str().to_owned())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    for rejected in &history.rejected {
-        text.push_str(&format!(
-            "{:>6}  NOT TRUSTED: {}\n",
-            rejected.index, rejected.reason
-        ));
-    }
-    if history.steps.is_empty() && history.rejected.is_empty() {
-        text.push_str("no entry is about this artifact\n");
+    // The artifact, then what trusted build provenance says it was built from.
+    let lineage = trace_lineage(&log, &digest, &keys)?;
+    let mut all_trusted = true;
+    for (position, (input, history)) in lineage.traces.iter().enumerate() {
+        if position > 0 {
+            text.push_str(&format!(
+                "built from {} sha256:{}\n",
+                input.as_deref().unwrap_or("(unnamed input)"),
+                history.digest.to_hex()
+            ));
+        }
+        for step in &history.steps {
+            text.push_str(&format!(
+                "{:>6}  {}  {}  signed by {}\n",
+                step.entry.index,
+                step.entry.custody().time,
+                step.entry.statement.predicate_type,
+                step.signed_by
+                    .iter()
+                    .map(|k| k.as_str().to_owned())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        for rejected in &history.rejected {
+            all_trusted = false;
+            text.push_str(&format!(
+                "{:>6}  NOT TRUSTED: {}\n",
+                rejected.index, rejected.reason
+            ));
+        }
+        if history.steps.is_empty() && history.rejected.is_empty() {
+            text.push_str("no entry is about this artifact\n");
+        }
     }
     out(&text)?;
-    Ok(history.rejected.is_empty())
+    Ok(all_trusted)
 }

@@ -25,7 +25,7 @@ use sigil_audit::Auditor;
 use sigil_audit::policy::{Date, Policy};
 use sigil_custody::{
     CheckpointTrust, DEFAULT_ORIGIN, KeyRing, Log, LogOptions, NoteVerifier, Sha256Digest,
-    SystemClock, Verifier, trace,
+    SystemClock, Verifier, trace_lineage,
 };
 use sigil_keys::minisign::KdfStrength;
 use sigil_keys::{KeySource, LocalSigner, Password, PasswordSource, PrivateKey, Scheme, Signer};
@@ -143,6 +143,18 @@ fn main() -> Result<(), Box<dyn Error>> {
         .apply(repository, &repo_keys, &clock)?;
         let published = repository.publish(&site, &clock)?;
         for target in &published.new_targets {
+            // The build's provenance: this artifact was built from the audited lockfile.
+            let mut sha256 = [0u8; 32];
+            hex::decode_to_slice(&target.sha256, &mut sha256)?;
+            custody::record_provenance(
+                log,
+                &release_key,
+                &target.name,
+                sha256,
+                std::slice::from_ref(&lockfile),
+                "https://ci.example/sample-app/release",
+                &SystemClock,
+            )?;
             if let Some(release) = &target.release {
                 let entry = custody::record_publication(
                     log,
@@ -274,30 +286,29 @@ fn main() -> Result<(), Box<dyn Error>> {
         ("pipeline", &pipeline, &pipeline_keys),
         ("app", &receipts, &device_keys),
     ] {
-        for step in trace(log, &digest, keys)?.steps {
-            let kind = step
-                .entry
-                .statement
-                .predicate_type
-                .rsplit('/')
-                .nth(1)
-                .unwrap_or_default()
-                .to_owned();
-            println!(
-                "   trace 1.1.0: {name} log entry {} {kind}",
-                step.entry.index
-            );
+        for (input, history) in trace_lineage(log, &digest, keys)?.traces {
+            for step in history.steps {
+                let kind = step
+                    .entry
+                    .statement
+                    .predicate_type
+                    .rsplit('/')
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_owned();
+                match &input {
+                    None => println!(
+                        "   trace 1.1.0: {name} log entry {} {kind}",
+                        step.entry.index
+                    ),
+                    Some(input) => println!(
+                        "   trace 1.1.0: built from {input}: {name} log entry {} {kind}",
+                        step.entry.index
+                    ),
+                }
+            }
         }
     }
-    let audited = trace(
-        &pipeline,
-        &Sha256Digest::of(SAMPLE_LOCKFILE.as_bytes()),
-        &pipeline_keys,
-    )?;
-    println!(
-        "   its build's lockfile: audited in pipeline entry {}",
-        audited.steps.first().map_or(0, |s| s.entry.index)
-    );
 
     step("7. history rewritten after the fact is caught");
     // Someone with write access to a copy of the pipeline log renames a published target in one

@@ -124,3 +124,65 @@ pub fn record_publication(
     });
     Ok(log.append(&EntryDraft::new(vec![subject], predicate), signer, clock)?)
 }
+
+/// Why a build-provenance entry could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProvenanceError {
+    #[error("{path}: {source}")]
+    Read {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Records that the artifact `name` (`sha256`) was built from `inputs` (lockfiles, a source
+/// archive): an SLSA provenance v1 entry whose resolved dependencies are the inputs' names and
+/// SHA-256 digests, so that a trace of the artifact reaches the audit of its lockfiles.
+pub fn record_provenance(
+    log: &mut Log,
+    signer: &dyn Signer,
+    name: &str,
+    sha256: [u8; 32],
+    inputs: &[std::path::PathBuf],
+    builder_id: &str,
+    clock: &dyn Clock,
+) -> Result<Appended, ProvenanceError> {
+    use sigil_custody::predicate::{
+        BuildDefinition, Builder, ResourceDescriptor, RunDetails, SlsaProvenance,
+    };
+    let mut resolved = Vec::new();
+    for path in inputs {
+        let bytes = std::fs::read(path).map_err(|source| ProvenanceError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        resolved.push(ResourceDescriptor {
+            uri: None,
+            name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
+            digest: std::collections::BTreeMap::from([(
+                "sha256".to_owned(),
+                Sha256Digest::of(&bytes).to_hex(),
+            )]),
+        });
+    }
+    let predicate = Predicate::SlsaProvenance(SlsaProvenance {
+        build_definition: BuildDefinition {
+            build_type: "https://sigil.dev/custody/build/v1".to_owned(),
+            external_parameters: serde_json::json!({ "artifact": name }),
+            internal_parameters: None,
+            resolved_dependencies: resolved,
+        },
+        run_details: RunDetails {
+            builder: Builder {
+                id: builder_id.to_owned(),
+            },
+            metadata: None,
+        },
+    });
+    let subject = Subject::new(name, Sha256Digest(sha256));
+    Ok(log.append(&EntryDraft::new(vec![subject], predicate), signer, clock)?)
+}

@@ -122,6 +122,14 @@ struct SignArgs {
     /// The log's origin, the name its checkpoints carry.
     #[arg(long, value_name = "NAME", default_value = sigil_custody::DEFAULT_ORIGIN)]
     log_origin: String,
+    /// Record in the log that the files were built from these inputs (lockfiles, a source
+    /// archive): an SLSA provenance entry, so that a trace of the artifact reaches the audit of
+    /// its lockfiles.
+    #[arg(long, value_name = "FILE", requires = "log")]
+    built_from: Vec<PathBuf>,
+    /// The builder named in provenance entries (a CI job's URL, a host name).
+    #[arg(long, value_name = "ID", default_value = "local")]
+    builder_id: String,
     /// The files to sign.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
@@ -352,6 +360,22 @@ fn sign(args: SignArgs) -> Result<(), Failure> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let entry_signer: &dyn Signer = log_signer.as_ref().map_or(&signer, |s| s);
+            if !args.built_from.is_empty() {
+                let entry_signer: &dyn Signer = log_signer.as_ref().map_or(&signer, |s| s);
+                let appended = custody::record_provenance(
+                    log,
+                    entry_signer,
+                    &name,
+                    signed.sha256,
+                    &args.built_from,
+                    &args.builder_id,
+                    &SystemClock,
+                )?;
+                say(&format!(
+                    "logged build provenance as entry {}\n",
+                    appended.index
+                ))?;
+            }
             let appended = custody::record_signature(
                 log,
                 entry_signer,

@@ -545,3 +545,52 @@ fn sign_with_a_separate_log_key_signs_entries_and_checkpoint_with_it() {
     assert!(report.is_ok(), "{:?}", report.findings);
     assert!(report.checkpoint.is_some());
 }
+
+#[test]
+fn sign_built_from_records_provenance_that_a_trace_follows() {
+    use sigil_custody::predicate::Predicate;
+    use sigil_custody::{KeyRing, Log, LogOptions, Sha256Digest, trace_lineage};
+
+    let ws = Workspace::new();
+    let (sk, pk) = ws.keygen("release");
+    let lockfile = ws.write("Cargo.lock", b"version = 4\n");
+    let file = ws.write("app.tar.gz", b"built bytes");
+    let log_dir = ws.path("log");
+    let (code, stdout, stderr) = run(sigil()
+        .args(["sign", "--secret-key"])
+        .arg(&sk)
+        .arg("--log")
+        .arg(&log_dir)
+        .arg("--built-from")
+        .arg(&lockfile)
+        .args(["--builder-id", "https://ci.example/job/42"])
+        .arg(&file));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("logged build provenance as entry 0\nlogged signature as entry 1\n"),
+        "{stdout}"
+    );
+    let public = MinisignPublicKey::decode(&std::fs::read_to_string(&pk).unwrap())
+        .unwrap()
+        .public_key();
+    let log = Log::open_read_only(&log_dir, LogOptions::new()).unwrap();
+    let Predicate::SlsaProvenance(provenance) = log.entry(0).unwrap().predicate().unwrap() else {
+        panic!("entry 0 is not build provenance");
+    };
+    assert_eq!(
+        provenance.run_details.builder.id,
+        "https://ci.example/job/42"
+    );
+    let lineage = trace_lineage(
+        &log,
+        &Sha256Digest::of(b"built bytes"),
+        &KeyRing::new().with(public),
+    )
+    .unwrap();
+    assert_eq!(lineage.traces.len(), 2);
+    assert_eq!(lineage.traces[1].0.as_deref(), Some("Cargo.lock"));
+    assert_eq!(
+        lineage.traces[1].1.digest,
+        Sha256Digest::of(b"version = 4\n")
+    );
+}
