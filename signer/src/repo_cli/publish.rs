@@ -131,6 +131,11 @@ pub(super) fn publish(args: PublishArgs) -> Result<(), Failure> {
                 target.name, appended.index
             ));
         }
+        // A checkpoint over the new entries, where the key can sign one (signed notes take
+        // Ed25519 keys).
+        if signer.public_key().scheme() == sigil_keys::Scheme::Ed25519 {
+            log.sign_checkpoint(sigil_custody::DEFAULT_ORIGIN, signer as &dyn Signer)?;
+        }
     }
     say(&out)
 }
