@@ -6,90 +6,27 @@
 // Test scaffolding: a panic here is a failed test, not a crash on input.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
-use sigil_audit::online::{HttpFetch, HttpOptions, OnlineCheck, OnlineError, OnlineSources, Url};
+use sigil_audit::online::{HttpFetch, HttpOptions, OnlineCheck, OnlineError};
 use sigil_audit::policy::{Date, Policy};
 use sigil_audit::{AuditError, Auditor};
 use sigil_keys::{PrivateKey, Scheme};
+use support::Server;
 
 const BIN: &str = env!("CARGO_BIN_EXE_sigil-audit");
 const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
 
 /// Unknown licenses are allowed so that only the online findings fail these lockfiles.
 const POLICY: &str = "[licenses]\nunknown = \"allow\"\n";
-
-/// A loopback HTTP server answering GETs from a path → (status, body) table, recording paths.
-struct Server {
-    base: String,
-    asked: Arc<Mutex<Vec<String>>>,
-}
-
-impl Server {
-    fn start(routes: BTreeMap<String, (u16, Vec<u8>)>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let asked = Arc::new(Mutex::new(Vec::new()));
-        let log = Arc::clone(&asked);
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut request_line = String::new();
-                if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
-                    continue;
-                }
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                }
-                let path = request_line
-                    .split_whitespace()
-                    .nth(1)
-                    .unwrap_or_default()
-                    .to_owned();
-                log.lock().unwrap().push(path.clone());
-                let (status, body) = routes.get(&path).cloned().unwrap_or((404, Vec::new()));
-                let head = format!(
-                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = stream.write_all(head.as_bytes());
-                let _ = stream.write_all(&body);
-            }
-        });
-        Self { base, asked }
-    }
-
-    fn crates_index(&self) -> String {
-        format!("{}/index/", self.base)
-    }
-
-    fn npm_registry(&self) -> String {
-        format!("{}/npm/", self.base)
-    }
-
-    fn sources(&self) -> OnlineSources {
-        OnlineSources {
-            crates_index: Url::parse(&self.crates_index()).unwrap(),
-            npm_registry: Url::parse(&self.npm_registry()).unwrap(),
-        }
-    }
-
-    fn asked(&self) -> Vec<String> {
-        self.asked.lock().unwrap().clone()
-    }
-}
 
 fn index_file(name: &str, versions: &[(&str, bool)]) -> Vec<u8> {
     versions
@@ -150,6 +87,11 @@ fn scenario() -> Scenario {
         index_file("serde", &[("1.0.0", false)]),
     );
     route("/index/3/l/log", index_file("log", &[("0.4.0", false)]));
+    // `cc` is locked through the sparse protocol's spelling of crates.io, and yanked.
+    route(
+        "/index/2/cc",
+        index_file("cc", &[("1.0.0", true), ("1.0.1", false)]),
+    );
 
     // npm: keys document with the registry key (and an expired one, still listed).
     let spki = STANDARD.encode(key.public_key().to_spki_der());
@@ -238,9 +180,12 @@ fn scenario() -> Scenario {
         )
     })
     .collect();
+    let sparse = format!(
+        "[[package]]\nname = \"cc\"\nversion = \"1.0.0\"\nsource = \"sparse+https://index.crates.io/\"\nchecksum = \"{checksum}\"\n\n"
+    );
     std::fs::write(
         dir.path().join("Cargo.lock"),
-        format!("version = 3\n\n{cargo_lock}"),
+        format!("version = 3\n\n{cargo_lock}{sparse}"),
     )
     .unwrap();
     let npm_package = |name: &str, integrity: String| {
@@ -329,6 +274,7 @@ fn yanked_and_vanished_crates_are_found_and_clean_ones_pass() {
         vec![
             finding("crate-not-in-registry", "warning", "log"),
             finding("crate-not-in-registry", "warning", "vanished"),
+            finding("crate-yanked", "error", "cc"),
             finding("crate-yanked", "error", "old"),
         ]
     );
@@ -338,6 +284,7 @@ fn yanked_and_vanished_crates_are_found_and_clean_ones_pass() {
     assert_eq!(
         asked,
         [
+            "/index/2/cc",
             "/index/3/l/log",
             "/index/3/o/old",
             "/index/se/rd/serde",
@@ -405,6 +352,7 @@ fn yanked_level_and_exceptions_come_from_the_policy() {
         findings_of(&report),
         vec![
             finding("crate-not-in-registry", "warning", "log"),
+            finding("crate-yanked", "warning", "cc"),
             finding("crate-yanked", "warning", "old"),
         ]
     );
@@ -618,4 +566,103 @@ fn cli_registry_override_without_online_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--online"));
     assert!(s.server.asked().is_empty());
+}
+
+/// A one-package npm lockfile for `name`@1.0.0 from npmjs, pinning `integrity`.
+fn npm_lock(dir: &Path, name: &str, integrity: &str) -> PathBuf {
+    let path = dir.join("package-lock.json");
+    let lock = json!({"name": "app", "version": "1.0.0", "lockfileVersion": 3, "packages": {
+        "": {"name": "app", "version": "1.0.0"},
+        format!("node_modules/{name}"): {
+            "version": "1.0.0",
+            "resolved": format!("https://registry.npmjs.org/{name}/-/{name}-1.0.0.tgz"),
+            "integrity": integrity,
+            "license": "MIT",
+        },
+    }});
+    std::fs::write(&path, serde_json::to_vec(&lock).unwrap()).unwrap();
+    path
+}
+
+fn audit_npm_against(
+    routes: BTreeMap<String, (u16, Vec<u8>)>,
+) -> Result<sigil_audit::Report, AuditError> {
+    let server = Server::start(routes);
+    let dir = tempfile::tempdir().unwrap();
+    let lock = npm_lock(dir.path(), "pkg", &sri(1));
+    Auditor::new(Policy::builtin(), today()).audit_online(
+        &[lock],
+        &OnlineCheck::new(HttpFetch::new(&HttpOptions::default()).unwrap())
+            .sources(server.sources()),
+    )
+}
+
+fn keys_doc(keyid: &str, key: &PrivateKey) -> (u16, Vec<u8>) {
+    let spki = STANDARD.encode(key.public_key().to_spki_der());
+    let doc = json!({"keys": [{"keyid": keyid, "key": spki, "expires": null}]});
+    (200, serde_json::to_vec(&doc).unwrap())
+}
+
+fn signed_doc(keyid: &str, sig: &str) -> (u16, Vec<u8>) {
+    let doc = json!({"dist": {"integrity": sri(1), "signatures": [{"keyid": keyid, "sig": sig}]}});
+    (200, serde_json::to_vec(&doc).unwrap())
+}
+
+#[test]
+fn registry_answering_html_is_an_error_naming_the_url_not_a_pass() {
+    let mut routes = BTreeMap::new();
+    routes.insert(
+        "/npm/pkg/1.0.0".to_owned(),
+        (200, b"<html>captive portal</html>".to_vec()),
+    );
+    let err = audit_npm_against(routes).unwrap_err();
+    assert!(
+        matches!(&err, AuditError::Online(OnlineError::Json { url, .. }) if url.ends_with("/npm/pkg/1.0.0")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn registry_key_that_is_not_ecdsa_p256_is_refused() {
+    let ed = PrivateKey::generate(Scheme::Ed25519).unwrap();
+    let sig = STANDARD.encode(ed.sign(format!("pkg@1.0.0:{}", sri(1)).as_bytes()).unwrap());
+    let mut routes = BTreeMap::new();
+    routes.insert("/npm/pkg/1.0.0".to_owned(), signed_doc("SHA256:ed", &sig));
+    routes.insert("/npm/-/npm/v1/keys".to_owned(), keys_doc("SHA256:ed", &ed));
+    let err = audit_npm_against(routes).unwrap_err();
+    assert!(
+        matches!(&err, AuditError::Online(OnlineError::KeyScheme { keyid, .. }) if keyid == "SHA256:ed"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn signature_that_is_not_base64_is_invalid() {
+    let key = PrivateKey::generate(Scheme::EcdsaP256Sha256).unwrap();
+    let mut routes = BTreeMap::new();
+    routes.insert(
+        "/npm/pkg/1.0.0".to_owned(),
+        signed_doc("SHA256:k", "!!not base64!!"),
+    );
+    routes.insert("/npm/-/npm/v1/keys".to_owned(), keys_doc("SHA256:k", &key));
+    let report = audit_npm_against(routes).unwrap();
+    assert_eq!(
+        findings_of(&report),
+        vec![finding("npm-signature-invalid", "error", "pkg")]
+    );
+}
+
+#[test]
+fn valid_signature_alone_passes() {
+    let key = PrivateKey::generate(Scheme::EcdsaP256Sha256).unwrap();
+    let sig = STANDARD.encode(
+        key.sign(format!("pkg@1.0.0:{}", sri(1)).as_bytes())
+            .unwrap(),
+    );
+    let mut routes = BTreeMap::new();
+    routes.insert("/npm/pkg/1.0.0".to_owned(), signed_doc("SHA256:k", &sig));
+    routes.insert("/npm/-/npm/v1/keys".to_owned(), keys_doc("SHA256:k", &key));
+    let report = audit_npm_against(routes).unwrap();
+    assert_eq!(findings_of(&report), vec![]);
+    assert!(report.passed());
 }

@@ -11,7 +11,8 @@ use super::OnlineError;
 pub enum Fetched {
     /// The body (HTTP 200).
     Body(Vec<u8>),
-    /// Nothing is there (HTTP 404 or 410): the registry does not have it.
+    /// Nothing is there (HTTP 404, 410 or 451, as Cargo reads them): the registry does not
+    /// have it.
     NotFound,
 }
 
@@ -88,7 +89,7 @@ impl Fetch for HttpFetch {
                 source,
             })?;
         let status = response.status();
-        if status == reqwest::StatusCode::NOT_FOUND || status == reqwest::StatusCode::GONE {
+        if matches!(status.as_u16(), 404 | 410 | 451) {
             return Ok(Fetched::NotFound);
         }
         if !status.is_success() {
