@@ -311,6 +311,22 @@ fn npm_signatures_over_tampered_integrity_or_by_unknown_keys_are_invalid() {
             finding("npm-signature-missing", "warning", "unsigned"),
         ]
     );
+    let json: Value =
+        serde_json::from_str(&report.render(sigil_audit::OutputFormat::Json).unwrap()).unwrap();
+    let mismatch = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "npm-integrity-mismatch")
+        .unwrap();
+    assert!(
+        mismatch["message"].as_str().unwrap().starts_with(&format!(
+            "the registry's integrity is {}, the lockfile pins {} (",
+            sri(55),
+            sri(5)
+        )),
+        "{mismatch}"
+    );
     // The keys document is fetched once, however many packages are signed.
     let asked = s.server.asked();
     assert_eq!(

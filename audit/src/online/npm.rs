@@ -181,11 +181,15 @@ fn registry_digests(dist: &Dist) -> Vec<Integrity> {
 
 /// `p`'s digest in `algorithm` as an SRI string (`sha512-<base64>`), as npm writes it.
 fn lockfile_sri(p: &Package, algorithm: HashAlgorithm) -> Option<String> {
-    let i = p.integrity.iter().find(|i| i.algorithm == algorithm)?;
+    sri_of(p.integrity.iter().find(|i| i.algorithm == algorithm)?)
+}
+
+/// A digest as an SRI string.
+fn sri_of(i: &Integrity) -> Option<String> {
     let digest = hex::decode(&i.hex).ok()?;
     Some(format!(
         "{}-{}",
-        algorithm.as_str(),
+        i.algorithm.as_str(),
         STANDARD.encode(digest)
     ))
 }
@@ -217,15 +221,13 @@ pub(super) fn check(
         })
         .collect();
     if let Some(r) = differing.first() {
+        let theirs = sri_of(r).unwrap_or_else(|| r.hex.clone());
+        let ours = lockfile_sri(p, r.algorithm).unwrap_or_default();
         out.push(Finding::for_package(
             Code::NpmIntegrityMismatch,
             Severity::Error,
             p,
-            format!(
-                "the registry's {} digest is {}, the lockfile pins another ({url})",
-                r.algorithm.as_str(),
-                r.hex
-            ),
+            format!("the registry's integrity is {theirs}, the lockfile pins {ours} ({url})"),
         ));
     }
     if doc.dist.signatures.is_empty() {
