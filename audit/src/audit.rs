@@ -5,8 +5,21 @@ use std::path::PathBuf;
 use crate::check::{self, Options};
 use crate::license::gather::{self, ManifestSources};
 use crate::lockfile::{self, Limits, Lockfile, LockfileError};
+use crate::online::{OnlineCheck, OnlineError};
 use crate::policy::{Date, Policy};
 use crate::report::Report;
+
+/// Why an online audit could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuditError {
+    /// A lockfile could not be read.
+    #[error(transparent)]
+    Lockfile(#[from] LockfileError),
+    /// A registry could not be asked, or its answer could not be read.
+    #[error(transparent)]
+    Online(#[from] OnlineError),
+}
 
 /// Runs audits under one policy.
 ///
@@ -85,14 +98,52 @@ impl Auditor {
     /// Audits lockfiles already read.
     #[must_use]
     pub fn audit_lockfiles(&self, mut lockfiles: Vec<Lockfile>) -> Report {
-        for l in &mut lockfiles {
-            gather::fill(&mut l.packages, &self.manifests);
-        }
-        let options = Options {
-            today: self.today,
-            exclude_dev: self.exclude_dev || self.policy.exclude_dev,
-        };
+        let options = self.prepare(&mut lockfiles);
         let findings = check::run(&lockfiles, &self.policy, &options);
         Report::new(lockfiles, findings, &self.policy, options)
+    }
+
+    /// Reads every lockfile and audits them together, adding what the registries say today
+    /// (yanked crates, npm integrity and signatures; see [`crate::online`]).
+    ///
+    /// # Errors
+    /// A lockfile cannot be read, or a registry cannot be asked: the audit cannot run.
+    pub fn audit_online(
+        &self,
+        paths: &[PathBuf],
+        online: &OnlineCheck,
+    ) -> Result<Report, AuditError> {
+        let lockfiles = paths
+            .iter()
+            .map(|p| lockfile::read(p, &self.limits))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.audit_lockfiles_online(lockfiles, online)
+    }
+
+    /// Audits lockfiles already read, online (see [`Self::audit_online`]).
+    ///
+    /// # Errors
+    /// A registry cannot be asked, or its answer cannot be read.
+    pub fn audit_lockfiles_online(
+        &self,
+        mut lockfiles: Vec<Lockfile>,
+        online: &OnlineCheck,
+    ) -> Result<Report, AuditError> {
+        let options = self.prepare(&mut lockfiles);
+        let mut findings = check::run(&lockfiles, &self.policy, &options);
+        findings.extend(online.findings(&lockfiles, &self.policy, &options)?);
+        check::sort(&mut findings);
+        Ok(Report::new(lockfiles, findings, &self.policy, options))
+    }
+
+    /// Fills in licenses and settles the check options.
+    fn prepare(&self, lockfiles: &mut [Lockfile]) -> Options {
+        for l in lockfiles.iter_mut() {
+            gather::fill(&mut l.packages, &self.manifests);
+        }
+        Options {
+            today: self.today,
+            exclude_dev: self.exclude_dev || self.policy.exclude_dev,
+        }
     }
 }

@@ -98,6 +98,12 @@ codes! {
     InstallScript => "install-script": "The package runs scripts when it is installed.",
     NpmAlias => "npm-alias": "The package is installed under another package's name.",
     DuplicateVersions => "duplicate-versions": "Several versions of the same package are locked.",
+    CrateYanked => "crate-yanked": "The locked crate version is yanked from crates.io (online check).",
+    CrateNotInRegistry => "crate-not-in-registry": "The locked crate version is not in the crates.io index (online check).",
+    NpmNotInRegistry => "npm-not-in-registry": "The locked npm package version is not in the npm registry (online check).",
+    NpmIntegrityMismatch => "npm-integrity-mismatch": "The npm registry's integrity digest differs from the lockfile's (online check).",
+    NpmSignatureInvalid => "npm-signature-invalid": "A registry signature does not verify over the lockfile's integrity (online check).",
+    NpmSignatureMissing => "npm-signature-missing": "The npm registry holds no signature for the package version (online check).",
 }
 
 impl fmt::Display for Code {

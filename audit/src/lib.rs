@@ -17,8 +17,12 @@
 //! - records each audit as a signed `dependency-audit` statement in a chain-of-custody log
 //!   ([`custody`]), and reads such logs for the security team: verify, show, prove, trace.
 //!
+//! - only when asked ([`online`], `sigil-audit check --online`): asks crates.io whether locked
+//!   crate versions are yanked, and checks npm registry integrity and ECDSA signatures over
+//!   what npm lockfiles pin.
+//!
 //! What it deliberately does not do: run a package manager, resolve dependency ranges, reach
-//! the network, look up vulnerabilities, or scan source files for license texts. Lockfiles that
+//! the network unless [`Auditor::audit_online`] is called, look up vulnerabilities, or scan source files for license texts. Lockfiles that
 //! do not record something (the registry in yarn berry and pnpm, dev-only status in Cargo.lock,
 //! install scripts in yarn.lock) leave it unknown rather than guessed; for yarn, dev-only status
 //! is derived from the project's `package.json` beside the lockfile (single-package projects
@@ -43,8 +47,9 @@ pub mod findings;
 pub mod license;
 pub mod lockfile;
 pub mod model;
+pub mod online;
 pub mod policy;
 pub mod report;
 
-pub use audit::Auditor;
+pub use audit::{AuditError, Auditor};
 pub use report::{OutputFormat, Report, Summary};

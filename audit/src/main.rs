@@ -11,6 +11,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use sigil_audit::license::gather::ManifestSources;
 use sigil_audit::lockfile::LockfileError;
+use sigil_audit::online::{
+    DEFAULT_MAX_REQUESTS, HttpFetch, HttpOptions, OnlineCheck, OnlineError, OnlineSources, Url,
+};
 use sigil_audit::policy::{Date, Policy, PolicyError};
 use sigil_audit::{Auditor, OutputFormat};
 use sigil_custody::SystemClock;
@@ -32,7 +35,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Audit lockfiles against a policy. Exit code 0: passed; 1: policy failed; 2: could not run.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Read a chain-of-custody log: verify, show, prove, trace.
     #[command(subcommand)]
     Log(log_cmd::LogCommand),
@@ -89,6 +92,19 @@ struct CheckArgs {
     /// The log's origin, the name its checkpoints carry.
     #[arg(long, value_name = "NAME", default_value = sigil_custody::DEFAULT_ORIGIN)]
     log_origin: String,
+    /// Also ask the registries: whether crates.io has yanked a locked crate version, and
+    /// whether npm's integrity and registry signatures match what npm lockfiles pin.
+    #[arg(long)]
+    online: bool,
+    /// The crates.io sparse index to ask (with --online) [default: https://index.crates.io/].
+    #[arg(long, value_name = "URL", requires = "online")]
+    crates_index: Option<Url>,
+    /// The npm registry to ask (with --online) [default: https://registry.npmjs.org/].
+    #[arg(long, value_name = "URL", requires = "online")]
+    npm_registry: Option<Url>,
+    /// The most HTTP requests the online checks may make [default: 10000].
+    #[arg(long, value_name = "N", requires = "online")]
+    max_requests: Option<usize>,
     /// The lockfiles: Cargo.lock, package-lock.json, npm-shrinkwrap.json, yarn.lock,
     /// pnpm-lock.yaml.
     #[arg(required = true, value_name = "LOCKFILE")]
@@ -102,6 +118,10 @@ enum CliError {
     Policy(#[from] PolicyError),
     #[error(transparent)]
     Lockfile(#[from] LockfileError),
+    #[error(transparent)]
+    Audit(#[from] sigil_audit::AuditError),
+    #[error(transparent)]
+    Online(#[from] OnlineError),
     #[error("cannot render the report")]
     Render(#[from] serde_json::Error),
     #[error("cannot write the report to {path}")]
@@ -156,7 +176,7 @@ fn default_cargo_home() -> Option<PathBuf> {
 
 fn run(cli: Cli) -> Result<bool, CliError> {
     match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Log(command) => Ok(log_cmd::run(command)?),
     }
 }
@@ -179,10 +199,22 @@ fn check(args: CheckArgs) -> Result<bool, CliError> {
             node_modules: true,
         }
     };
-    let report = Auditor::new(policy, today)
+    let auditor = Auditor::new(policy, today)
         .manifests(manifests)
-        .exclude_dev(args.exclude_dev)
-        .audit(&args.lockfiles)?;
+        .exclude_dev(args.exclude_dev);
+    let report = if args.online {
+        let defaults = OnlineSources::default();
+        let sources = OnlineSources {
+            crates_index: args.crates_index.clone().unwrap_or(defaults.crates_index),
+            npm_registry: args.npm_registry.clone().unwrap_or(defaults.npm_registry),
+        };
+        let online = OnlineCheck::new(HttpFetch::new(&HttpOptions::default())?)
+            .sources(sources)
+            .max_requests(args.max_requests.unwrap_or(DEFAULT_MAX_REQUESTS));
+        auditor.audit_online(&args.lockfiles, &online)?
+    } else {
+        auditor.audit(&args.lockfiles)?
+    };
     let format = match args.format {
         Format::Human => OutputFormat::Human,
         Format::Json => OutputFormat::Json,

@@ -64,13 +64,18 @@ pub fn run(lockfiles: &[Lockfile], policy: &Policy, options: &Options) -> Vec<Fi
         &exception_used,
         &clarification_used,
     ));
+    sort(&mut findings);
+    findings
+}
+
+/// Sorts findings most severe first, then by package and code.
+pub fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then_with(|| a.package.cmp(&b.package))
             .then_with(|| a.code.cmp(&b.code))
     });
-    findings
 }
 
 /// Several versions of one package in one lockfile.

@@ -151,6 +151,8 @@ pub struct SourcePolicy {
     pub aliases: Level,
     /// Several versions of one package.
     pub duplicates: Level,
+    /// Crate versions yanked from crates.io (reported only by the online check).
+    pub yanked: Level,
 }
 
 /// A loaded, validated policy.

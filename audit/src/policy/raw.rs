@@ -75,6 +75,7 @@ struct RawSources {
     install_scripts: Option<Level>,
     aliases: Option<Level>,
     duplicates: Option<Level>,
+    yanked: Option<Level>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -171,6 +172,7 @@ fn default_sources() -> SourcePolicy {
         install_scripts: Level::Warn,
         aliases: Level::Note,
         duplicates: Level::Note,
+        yanked: Level::Deny,
     }
 }
 
@@ -215,6 +217,7 @@ impl RawPolicy {
             (&mut sources.install_scripts, s.install_scripts),
             (&mut sources.aliases, s.aliases),
             (&mut sources.duplicates, s.duplicates),
+            (&mut sources.yanked, s.yanked),
         ] {
             if let Some(v) = value {
                 *slot = v;
