@@ -227,6 +227,7 @@ fn verify_as_client(
     .map_err(PublishError::Verify)?;
     updater.refresh().map_err(PublishError::Verify)?;
     let targets_url = file_url(&out.join("targets"));
+    let download: std::collections::HashSet<&String> = download.iter().collect();
     for name in names {
         let path = TargetPath::parse(name).map_err(RepoError::from)?;
         let info = updater
