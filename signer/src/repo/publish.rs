@@ -246,6 +246,35 @@ fn verify_as_client(
 impl Repository {
     /// Every target name, in top-level targets and the delegated roles.
     #[must_use]
+    /// The targets the outside check looks up after writing `written`: every target when root
+    /// changes (every role's keys may have), else the targets of each role whose metadata is
+    /// written now. Roles not rewritten were checked when they were published, and their files
+    /// are never rewritten.
+    fn targets_to_check(&self, written: &[Planned]) -> Vec<String> {
+        let changed: std::collections::HashSet<String> = written
+            .iter()
+            .filter(|planned| planned.target_name.is_none())
+            .filter_map(|planned| planned.relative.file_name()?.to_str().map(str::to_owned))
+            .filter_map(|file| {
+                let role = file.strip_suffix(".json")?;
+                Some(role.split_once('.').map_or(role, |(_, name)| name).to_owned())
+            })
+            .collect();
+        if changed.contains("root") {
+            return self.target_names();
+        }
+        let mut names = Vec::new();
+        if changed.contains("targets") {
+            names.extend(self.targets().signed().targets.keys().cloned());
+        }
+        for (role, metadata) in self.delegated() {
+            if changed.contains(role.as_str()) {
+                names.extend(metadata.signed().targets.keys().cloned());
+            }
+        }
+        names
+    }
+
     pub fn target_names(&self) -> Vec<String> {
         std::iter::once(self.targets())
             .chain(self.delegated().values())
@@ -385,7 +414,7 @@ impl Repository {
         }
 
         // The outside view, after the swap: exactly what a user's app now sees.
-        let names = self.target_names();
+        let names = self.targets_to_check(&to_write);
         verify_as_client(
             &out,
             FileTransport,
@@ -447,7 +476,7 @@ impl Repository {
             .map_err(io_error(&destination))?;
             created.push(planned.relative.clone());
         }
-        let names = self.target_names();
+        let names = self.targets_to_check(to_write);
         let download: Vec<String> = to_write
             .iter()
             .filter_map(|planned| planned.target_name.clone())
