@@ -257,7 +257,11 @@ impl Repository {
             .filter_map(|planned| planned.relative.file_name()?.to_str().map(str::to_owned))
             .filter_map(|file| {
                 let role = file.strip_suffix(".json")?;
-                Some(role.split_once('.').map_or(role, |(_, name)| name).to_owned())
+                Some(
+                    role.split_once('.')
+                        .map_or(role, |(_, name)| name)
+                        .to_owned(),
+                )
             })
             .collect();
         if changed.contains("root") {
