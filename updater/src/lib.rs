@@ -31,5 +31,6 @@
 pub mod client;
 pub mod download;
 pub mod install;
+pub mod net;
 pub mod release;
 pub mod tuf;

@@ -70,3 +70,55 @@ fn status_codes_and_declared_lengths() {
         Err(TransportError::TooLarge { limit: 1024, .. })
     ));
 }
+
+/// Serves one request: 200 with a body when the `Authorization` header carries the feed's
+/// token, 401 otherwise.
+fn serve_private_feed() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        for stream in listener.incoming().take(2) {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if line == "\r\n" || line.is_empty() {
+                    break;
+                }
+                head.push_str(&line.to_ascii_lowercase());
+            }
+            let response = if head.contains("authorization: bearer feed-token") {
+                "HTTP/1.1 200 OK\r\nContent-Length: 7\r\nConnection: close\r\n\r\nprivate"
+            } else {
+                "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            };
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    format!("http://{address}")
+}
+
+#[test]
+fn metadata_from_a_private_feed_is_fetched_with_its_headers() {
+    let base = serve_private_feed();
+    let plain = HttpTransport::new(&Limits::default()).unwrap();
+    assert!(matches!(
+        plain.fetch(&format!("{base}/timestamp.json"), 100),
+        Err(TransportError::Status { status: 401, .. })
+    ));
+    let network = sigil_updater::download::NetworkOptions {
+        no_proxy: true,
+        headers: vec![("Authorization".into(), "Bearer feed-token".into())],
+        ..Default::default()
+    };
+    let private = HttpTransport::with_network(&Limits::default(), &network).unwrap();
+    let mut body = String::new();
+    private
+        .fetch(&format!("{base}/timestamp.json"), 100)
+        .unwrap()
+        .read_to_string(&mut body)
+        .unwrap();
+    assert_eq!(body, "private");
+}

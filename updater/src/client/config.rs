@@ -155,11 +155,13 @@ impl Config {
             source,
         })?;
         let metadata_url = self.metadata_url.clone();
+        // Metadata and artifacts go through the same proxy, with the same headers.
+        let network = self.network_options();
         let make_updater = move || {
             let limits = Limits::default();
             UpdaterBuilder::new(
                 &metadata_url,
-                DefaultTransport::new(&limits)?,
+                DefaultTransport::with_network(&limits, &network)?,
                 DirStorage::new(&tuf_dir),
             )
             .limits(limits)

@@ -68,33 +68,12 @@ pub struct HttpSource {
 
 impl HttpSource {
     pub fn new(options: &NetworkOptions) -> Result<Self, DownloadError> {
-        // Err means a provider is already installed, which is what is needed.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut headers = reqwest::header::HeaderMap::new();
-        for (name, value) in &options.headers {
-            let name = reqwest::header::HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| DownloadError::Header { name: name.clone() })?;
-            let mut value = reqwest::header::HeaderValue::from_str(value).map_err(|_| {
-                DownloadError::Header {
-                    name: name.to_string(),
-                }
+        let client = crate::net::client(options, Duration::from_secs(30), Duration::from_secs(60))
+            .map_err(|error| match error {
+                crate::net::NetworkError::Header { name } => DownloadError::Header { name },
+                crate::net::NetworkError::Proxy => DownloadError::Proxy,
+                other => DownloadError::Client(other.to_string()),
             })?;
-            value.set_sensitive(true);
-            headers.insert(name, value);
-        }
-        let mut builder = reqwest::blocking::Client::builder()
-            .default_headers(headers)
-            .connect_timeout(options.connect_timeout.unwrap_or(Duration::from_secs(30)))
-            .timeout(options.read_timeout.unwrap_or(Duration::from_secs(60)));
-        if options.no_proxy {
-            builder = builder.no_proxy();
-        } else if let Some(proxy) = &options.proxy {
-            let proxy = reqwest::Proxy::all(proxy).map_err(|_| DownloadError::Proxy)?;
-            builder = builder.proxy(proxy);
-        }
-        let client = builder
-            .build()
-            .map_err(|source| DownloadError::Client(source.to_string()))?;
         Ok(Self { client })
     }
 }

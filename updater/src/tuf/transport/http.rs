@@ -15,15 +15,19 @@ impl HttpTransport {
     /// Builds the client. rustls is used with the ring provider only; it is installed as the
     /// process default if no provider was installed before (a no-op otherwise).
     pub fn new(limits: &Limits) -> Result<Self, TransportError> {
-        // Err means a provider is already installed, which is what is needed.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::blocking::Client::builder()
-            .connect_timeout(limits.connect_timeout)
-            // The blocking client applies this to sending the request and to each read of
-            // the body: a stalled server is abandoned after it.
-            .timeout(limits.read_timeout)
-            .build()
-            .map_err(TransportError::Client)?;
+        Self::with_network(limits, &crate::download::NetworkOptions::default())
+    }
+
+    /// Builds the client with a proxy and headers (a private feed's token), as artifact
+    /// downloads use them.
+    pub fn with_network(
+        limits: &Limits,
+        network: &crate::download::NetworkOptions,
+    ) -> Result<Self, TransportError> {
+        // The blocking client applies the read timeout to sending the request and to each read
+        // of the body: a stalled server is abandoned after it.
+        let client = crate::net::client(network, limits.connect_timeout, limits.read_timeout)
+            .map_err(TransportError::Network)?;
         Ok(Self { client })
     }
 }

@@ -49,6 +49,8 @@ pub enum TransportError {
     },
     #[error("HTTPS client could not be built: {0}")]
     Client(#[source] reqwest::Error),
+    #[error(transparent)]
+    Network(crate::net::NetworkError),
 }
 
 impl TransportError {
@@ -77,8 +79,16 @@ pub struct DefaultTransport {
 impl DefaultTransport {
     /// Builds the HTTPS client with the given timeouts.
     pub fn new(limits: &crate::tuf::Limits) -> Result<Self, TransportError> {
+        Self::with_network(limits, &crate::download::NetworkOptions::default())
+    }
+
+    /// Builds the HTTPS client with the given timeouts, proxy and headers.
+    pub fn with_network(
+        limits: &crate::tuf::Limits,
+        network: &crate::download::NetworkOptions,
+    ) -> Result<Self, TransportError> {
         Ok(Self {
-            http: HttpTransport::new(limits)?,
+            http: HttpTransport::with_network(limits, network)?,
             file: FileTransport,
         })
     }
