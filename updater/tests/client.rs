@@ -53,10 +53,17 @@ fn release_archive(version: &str) -> Vec<u8> {
 }
 
 fn signature_of(key: &MinisignSecretKey, data: &[u8], version: &str) -> String {
+    signed_with_comment(
+        key,
+        data,
+        &format!("file:app\tversion:{version}\tplatform:linux\tarch:x86_64\thashed"),
+    )
+}
+
+/// A minisign signature of `data` whose trusted comment is `comment`.
+fn signed_with_comment(key: &MinisignSecretKey, data: &[u8], comment: &str) -> String {
     let options = SignOptions {
-        trusted_comment: Some(format!(
-            "file:app\tversion:{version}\tplatform:linux\tarch:x86_64\thashed"
-        )),
+        trusted_comment: Some(comment.to_owned()),
         untrusted_comment: None,
         file_name: "app".into(),
         timestamp: 0,
@@ -328,26 +335,43 @@ fn malformed_release_metadata_is_reported_not_chosen() {
     assert!(check.invalid[0].to_string().contains("broken.tar.gz"));
 }
 
-#[test]
-fn old_signed_release_replayed_as_a_new_version_is_refused() {
-    // Whoever controls the targets metadata lists a genuine, signed 1.0.1 artifact (say, one with
-    // a known hole) as version 9.0.0: the signature's own comment says 1.0.1.
+/// Lists `archive` as release `version` for linux x86_64 with `signature`, and returns why the
+/// app refuses to download it.
+fn refusal(
+    archive: &[u8],
+    version: &str,
+    signature: String,
+    key: &MinisignSecretKey,
+) -> ClientError {
     let mut repo = Repo::new();
-    let release_key = MinisignSecretKey::generate().unwrap();
-    let old = release_archive("1.0.1");
-    let name = "sample-app-9.0.0-linux-x86_64.tar.gz";
-    repo.add_target("targets", name, &old);
-    repo.targets.targets.get_mut(name).unwrap().custom = Some(json!({"sigil": {
-        "version": "9.0.0", "platform": "linux", "arch": "x86_64",
-        "signature": signature_of(&release_key, &old, "1.0.1"),
+    let name = format!("sample-app-{version}-linux-x86_64.tar.gz");
+    repo.add_target("targets", &name, archive);
+    repo.targets.targets.get_mut(&name).unwrap().custom = Some(json!({"sigil": {
+        "version": version, "platform": "linux", "arch": "x86_64", "signature": signature,
     }}));
     repo.publish_new_versions();
-    let mut app = app(&repo, &release_key);
+    let mut app = app(&repo, key);
     let release = app.client.check().unwrap().available.unwrap();
     let err = app
         .client
         .download(&release, &app.source, None, None)
         .unwrap_err();
+    assert!(app.client.current_dir().is_none(), "nothing installed");
+    err
+}
+
+#[test]
+fn old_signed_release_replayed_as_a_new_version_is_refused() {
+    // Whoever controls the targets metadata lists a genuine, signed 1.0.1 artifact (say, one with
+    // a known hole) as version 9.0.0: the signature's own comment says 1.0.1.
+    let release_key = MinisignSecretKey::generate().unwrap();
+    let old = release_archive("1.0.1");
+    let err = refusal(
+        &old,
+        "9.0.0",
+        signature_of(&release_key, &old, "1.0.1"),
+        &release_key,
+    );
     assert!(
         matches!(err, ClientError::SignatureNotForRelease { .. }),
         "{err}"
@@ -357,74 +381,27 @@ fn old_signed_release_replayed_as_a_new_version_is_refused() {
             .contains("is for version 1.0.1, not for the version 9.0.0"),
         "{err}"
     );
-    assert!(app.client.current_dir().is_none());
 }
 
 #[test]
 fn signature_that_names_no_version_is_refused() {
-    let mut repo = Repo::new();
     let release_key = MinisignSecretKey::generate().unwrap();
     let archive = release_archive("1.1.0");
-    let name = "sample-app-1.1.0-linux-x86_64.tar.gz";
-    repo.add_target("targets", name, &archive);
-    let options = SignOptions {
-        trusted_comment: Some("timestamp:0\tfile:app\thashed".into()),
-        untrusted_comment: None,
-        file_name: "app".into(),
-        timestamp: 0,
-    };
-    let signature = sign_reader(
-        release_key.private_key(),
-        release_key.key_number(),
-        Cursor::new(&archive),
-        &options,
-    )
-    .unwrap();
-    repo.targets.targets.get_mut(name).unwrap().custom = Some(json!({"sigil": {
-        "version": "1.1.0", "platform": "linux", "arch": "x86_64", "signature": signature.encode(),
-    }}));
-    repo.publish_new_versions();
-    let mut app = app(&repo, &release_key);
-    let release = app.client.check().unwrap().available.unwrap();
-    let err = app
-        .client
-        .download(&release, &app.source, None, None)
-        .unwrap_err();
+    let signature = signed_with_comment(&release_key, &archive, "timestamp:0\tfile:app\thashed");
+    let err = refusal(&archive, "1.1.0", signature, &release_key);
     assert!(err.to_string().contains("names no version"), "{err}");
 }
 
 #[test]
 fn signature_for_another_platform_is_refused() {
-    let mut repo = Repo::new();
     let release_key = MinisignSecretKey::generate().unwrap();
     let archive = release_archive("1.1.0");
-    let name = "sample-app-1.1.0-linux-x86_64.tar.gz";
-    repo.add_target("targets", name, &archive);
-    let options = SignOptions {
-        trusted_comment: Some(
-            "file:app\tversion:1.1.0\tplatform:windows\tarch:x86_64\thashed".into(),
-        ),
-        untrusted_comment: None,
-        file_name: "app".into(),
-        timestamp: 0,
-    };
-    let signature = sign_reader(
-        release_key.private_key(),
-        release_key.key_number(),
-        Cursor::new(&archive),
-        &options,
-    )
-    .unwrap();
-    repo.targets.targets.get_mut(name).unwrap().custom = Some(json!({"sigil": {
-        "version": "1.1.0", "platform": "linux", "arch": "x86_64", "signature": signature.encode(),
-    }}));
-    repo.publish_new_versions();
-    let mut app = app(&repo, &release_key);
-    let release = app.client.check().unwrap().available.unwrap();
-    let err = app
-        .client
-        .download(&release, &app.source, None, None)
-        .unwrap_err();
+    let signature = signed_with_comment(
+        &release_key,
+        &archive,
+        "file:app\tversion:1.1.0\tplatform:windows\tarch:x86_64\thashed",
+    );
+    let err = refusal(&archive, "1.1.0", signature, &release_key);
     assert!(
         err.to_string()
             .contains("is for platform windows, not for the platform linux"),

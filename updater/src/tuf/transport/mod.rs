@@ -47,8 +47,6 @@ pub enum TransportError {
         #[source]
         source: io::Error,
     },
-    #[error("HTTPS client could not be built: {0}")]
-    Client(#[source] reqwest::Error),
     #[error(transparent)]
     Network(crate::net::NetworkError),
 }
