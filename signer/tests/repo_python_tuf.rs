@@ -6,14 +6,14 @@
 //! directory. Without python3, pip or the network the test is skipped with a notice, unless
 //! `SIGIL_REQUIRE_INTEROP=1` makes that a failure.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod repo;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use repo::{Workspace, ok, role_keyids, sigil};
+use repo::{Workspace, ok, python_tuf, role_keyids, sigil};
 use sigil_signer::repo::Repository;
 use sigil_updater::tuf::metadata::RoleType;
 
@@ -53,41 +53,6 @@ with open(os.path.join(metadata, "root.json"), "rb") as f:
     print("root " + str(json.load(f)["signed"]["version"]))
 server.shutdown()
 "#;
-
-/// A python with tuf installed, or `None` (with a notice) when it cannot be had.
-fn python_tuf(dir: &Path) -> Option<PathBuf> {
-    let required = std::env::var("SIGIL_REQUIRE_INTEROP").is_ok_and(|v| v == "1");
-    let venv = dir.join("venv");
-    let created = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .output()
-        .is_ok_and(|out| out.status.success());
-    let python = venv.join("bin/python");
-    let installed = created
-        && Command::new(&python)
-            // ECDSA keys need pyca/cryptography, an extra of securesystemslib.
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "tuf>=5,<8",
-                "securesystemslib[crypto]",
-            ])
-            .output()
-            .is_ok_and(|out| out.status.success());
-    if installed {
-        Some(python)
-    } else if required {
-        panic!(
-            "SIGIL_REQUIRE_INTEROP=1 but python-tuf could not be installed with python3 -m venv and pip"
-        );
-    } else {
-        eprintln!("skipped: python-tuf could not be installed (no python3, pip or network)");
-        None
-    }
-}
 
 fn python_download(python: &Path, site: &Path, workdir: &Path, name: &str) -> String {
     let out = Command::new(python)

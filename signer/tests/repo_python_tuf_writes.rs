@@ -7,11 +7,13 @@
 //! directory. Without python3, pip or the network the test is skipped with a notice, unless
 //! `SIGIL_REQUIRE_INTEROP=1` makes that a failure.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
+mod repo;
+
 use std::process::Command;
 
+use repo::python_tuf;
 use sigil_updater::tuf::{DirStorage, FileTransport, TargetPath, UpdaterBuilder};
 
 const WRITER: &str = r#"
@@ -74,39 +76,6 @@ timestamp = Timestamp(expires=expires)
 timestamp.snapshot_meta = MetaFile(version=1)
 write(timestamp, new_timestamp, "timestamp.json")
 "#;
-
-fn python_tuf(dir: &Path) -> Option<std::path::PathBuf> {
-    let required = std::env::var("SIGIL_REQUIRE_INTEROP").is_ok_and(|v| v == "1");
-    let venv = dir.join("venv");
-    let created = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .output()
-        .is_ok_and(|out| out.status.success());
-    let python = venv.join("bin/python");
-    let installed = created
-        && Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "tuf>=5,<8",
-                "securesystemslib[crypto]",
-            ])
-            .output()
-            .is_ok_and(|out| out.status.success());
-    if installed {
-        Some(python)
-    } else if required {
-        panic!(
-            "SIGIL_REQUIRE_INTEROP=1 but python-tuf could not be installed with python3 -m venv and pip"
-        );
-    } else {
-        eprintln!("skipped: python-tuf could not be installed (no python3, pip or network)");
-        None
-    }
-}
 
 #[test]
 fn sigil_reads_a_python_tuf_repository_with_a_rotation_and_hash_bins() {

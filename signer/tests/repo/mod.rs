@@ -1,7 +1,13 @@
 //! Helpers shared by the repository tests: running the CLI, and a client that reads a
 //! published repository as an installed app would.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, dead_code, unreachable_pub)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stderr,
+    dead_code,
+    unreachable_pub
+)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -160,4 +166,39 @@ pub fn download(
     std::fs::create_dir_all(dir).unwrap();
     let path = client.download_target(&info, &file_url(&site.join("targets")), dir)?;
     Ok((info, path))
+}
+
+/// A python with tuf installed, or `None` (with a notice) when it cannot be had.
+pub fn python_tuf(dir: &Path) -> Option<PathBuf> {
+    let required = std::env::var("SIGIL_REQUIRE_INTEROP").is_ok_and(|v| v == "1");
+    let venv = dir.join("venv");
+    let created = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .output()
+        .is_ok_and(|out| out.status.success());
+    let python = venv.join("bin/python");
+    let installed = created
+        && Command::new(&python)
+            // ECDSA keys need pyca/cryptography, an extra of securesystemslib.
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "tuf>=5,<8",
+                "securesystemslib[crypto]",
+            ])
+            .output()
+            .is_ok_and(|out| out.status.success());
+    if installed {
+        Some(python)
+    } else if required {
+        panic!(
+            "SIGIL_REQUIRE_INTEROP=1 but python-tuf could not be installed with python3 -m venv and pip"
+        );
+    } else {
+        eprintln!("skipped: python-tuf could not be installed (no python3, pip or network)");
+        None
+    }
 }
