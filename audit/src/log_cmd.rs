@@ -254,7 +254,7 @@ fn show(args: &ShowArgs) -> Result<(), LogError> {
                     .iter()
                     .map(|s| {
                         let digest = s.digest.get("sha256").map(String::as_str).unwrap_or("?");
-                        format!("{} sha256:{}", s.name, &digest[..digest.len().min(16)])
+                        format!("{} sha256:{}", s.name, leading_chars(digest, 16))
                     })
                     .collect();
                 let kind = entry
@@ -267,7 +267,7 @@ fn show(args: &ShowArgs) -> Result<(), LogError> {
                 text.push_str(&format!(
                     "{index:>6}  {}  {kind:<22}  key {}  {}\n",
                     custody.time,
-                    &custody.actor.keyid.as_str()[..16.min(custody.actor.keyid.as_str().len())],
+                    leading_chars(custody.actor.keyid.as_str(), 16),
                     subjects.join(", ")
                 ));
             }
@@ -275,6 +275,14 @@ fn show(args: &ShowArgs) -> Result<(), LogError> {
         }
     }
     out(&text)
+}
+
+/// The first `count` characters of `text`: entries are untrusted input, so a key id or digest
+/// may hold characters of several bytes, and a byte-index slice could cut one in half.
+fn leading_chars(text: &str, count: usize) -> &str {
+    text.char_indices()
+        .nth(count)
+        .map_or(text, |(end, _)| &text[..end])
 }
 
 fn prove(args: &ProveArgs) -> Result<(), LogError> {

@@ -243,3 +243,29 @@ fn checkpoint_signed_by_the_log_key_is_trusted_through_that_key() {
         "{stdout}"
     );
 }
+
+#[test]
+fn show_of_an_entry_whose_key_id_is_not_ascii_does_not_abort() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    let (setup, _) = Setup::new();
+    let entries = setup.log_dir().join(sigil_custody::store::ENTRIES_FILE);
+    let text = std::fs::read_to_string(&entries).unwrap();
+    let mut envelope: serde_json::Value = serde_json::from_str(text.trim_end()).unwrap();
+    let payload = STANDARD
+        .decode(envelope["payload"].as_str().unwrap())
+        .unwrap();
+    let mut statement: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+    // A multi-byte character straddles byte 16 of the key id.
+    let hostile = format!("abcdefghijklmno{}", "é".repeat(8));
+    statement["dev.sigil.custody"]["actor"]["keyid"] = serde_json::json!(hostile);
+    envelope["payload"] =
+        serde_json::json!(STANDARD.encode(serde_json::to_vec(&statement).unwrap()));
+    let mut line = serde_json::to_vec(&envelope).unwrap();
+    line.push(b'\n');
+    std::fs::write(&entries, line).unwrap();
+
+    let (code, stdout, stderr) = run(audit().args(["log", "show", "--log"]).arg(setup.log_dir()));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("key abcdefghijklmnoé "), "{stdout}");
+}
