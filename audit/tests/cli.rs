@@ -555,3 +555,17 @@ fn a_closed_stdout_is_not_an_error() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(o.stderr.is_empty(), "{}", stderr(&o));
 }
+
+#[test]
+fn cargo_lock_whose_checksum_splits_a_character_is_an_error_not_an_abort() {
+    let o = check(&[fixture("cargo-checksum-split-character/Cargo.lock")
+        .to_str()
+        .expect("utf-8 path")]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the checksum of package itoa holds non-ASCII characters"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+}

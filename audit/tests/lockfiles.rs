@@ -97,6 +97,10 @@ fn faulty_cargo_lockfiles_are_refused() {
         fail("cargo-unknown-version", "Cargo.lock").kind(),
         ErrorKind::Cargo { .. }
     ));
+    assert!(matches!(
+        fail("cargo-checksum-split-character", "Cargo.lock").kind(),
+        ErrorKind::Cargo { .. }
+    ));
 }
 
 #[test]

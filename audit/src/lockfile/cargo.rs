@@ -11,6 +11,7 @@ use super::{Context, ErrorKind, bounded};
 use crate::model::{Ecosystem, HashAlgorithm, Integrity, Package, Source};
 
 pub(super) fn parse(ctx: &Context<'_>, text: &str) -> Result<(String, Vec<Package>), ErrorKind> {
+    check_checksums_are_ascii(text)?;
     let lockfile = cargo_lock::Lockfile::from_str(text).map_err(|e| ErrorKind::Cargo {
         message: bounded(&e.to_string()),
     })?;
@@ -156,6 +157,41 @@ fn package_name(manifest: &toml::Table) -> Option<String> {
     Some(manifest.get("package")?.get("name")?.as_str()?.to_owned())
 }
 
+/// Refuses a checksum that is not ASCII before `cargo-lock` sees it: it decodes checksums by
+/// byte-index slices, which panic inside a character of several bytes.
+fn check_checksums_are_ascii(text: &str) -> Result<(), ErrorKind> {
+    let Ok(table) = text.parse::<toml::Table>() else {
+        // Not TOML: cargo-lock reports the parse error with its position.
+        return Ok(());
+    };
+    let packages = table.get("package").and_then(toml::Value::as_array);
+    let package_sums = packages.into_iter().flatten().filter_map(|package| {
+        let sum = package.get("checksum")?.as_str()?;
+        let name = package
+            .get("name")
+            .and_then(toml::Value::as_str)
+            .unwrap_or("?");
+        Some((name.to_owned(), sum))
+    });
+    // Version 1 keeps checksums in [metadata] as "checksum NAME VERSION (SOURCE)" keys.
+    let metadata = table.get("metadata").and_then(toml::Value::as_table);
+    let metadata_sums = metadata.into_iter().flatten().filter_map(|(key, value)| {
+        let name = key.strip_prefix("checksum ")?;
+        Some((name.to_owned(), value.as_str()?))
+    });
+    for (package, sum) in package_sums.chain(metadata_sums) {
+        if !sum.is_ascii() {
+            return Err(ErrorKind::Cargo {
+                message: bounded(&format!(
+                    "the checksum of package {package} holds non-ASCII characters \
+                     (expected 64 hex digits): regenerate the lockfile with cargo"
+                )),
+            });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,5 +224,31 @@ checksum = "49f1f14873335454500d59611f1cf4a4b0f786f9ac11f4312a78e4cf2566695b"
         assert!(
             matches!(&pkgs[1].source, Source::Registry { url: Some(u) } if u.contains("crates.io-index"))
         );
+    }
+
+    #[test]
+    fn checksum_with_a_character_split_at_a_hex_pair_is_refused_not_a_panic() {
+        let ctx = Context {
+            path: Path::new("Cargo.lock"),
+            limits: &Limits::default(),
+        };
+        // 64 bytes, with a two-byte character across the 31st hex pair.
+        let sum = format!("{}é0", "0".repeat(61));
+        let v1 = V4.replace("version = 4", "version = 3").replace(
+            "49f1f14873335454500d59611f1cf4a4b0f786f9ac11f4312a78e4cf2566695b",
+            &sum,
+        );
+        let error = parse(&ctx, &v1).unwrap_err().to_string();
+        assert!(
+            error.contains("checksum of package itoa holds non-ASCII"),
+            "{error}"
+        );
+        let metadata = format!(
+            "[[package]]\nname = \"itoa\"\nversion = \"1.0.11\"\n\
+             source = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n\
+             [metadata]\n\"checksum itoa 1.0.11 (registry+https://github.com/rust-lang/crates.io-index)\" = \"{sum}\"\n"
+        );
+        let error = parse(&ctx, &metadata).unwrap_err().to_string();
+        assert!(error.contains("non-ASCII"), "{error}");
     }
 }
