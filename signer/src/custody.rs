@@ -103,7 +103,7 @@ pub fn record_publication(
     signer: &dyn Signer,
     repository: &str,
     target: &PublishedTarget,
-    release: &sigil_updater::release::Release,
+    release: &sigil_tuf::release::Release,
     role_versions: &RoleVersions,
     clock: &dyn Clock,
 ) -> Result<Appended, RecordError> {

@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use sigil_keys::keyfile::{Overwrite, write_public_file};
 use sigil_signer::manifest::electron::{ElectronFile, latest_yml};
 use sigil_signer::manifest::tauri::{TauriArtifact, latest_json};
-use sigil_updater::tuf::{Clock, Expires, SystemClock};
+use sigil_tuf::{Clock, Expires, SystemClock};
 
 use super::{Failure, say};
 

@@ -14,7 +14,7 @@ mod repo;
 use std::process::Command;
 
 use repo::python_tuf;
-use sigil_updater::tuf::{DirStorage, FileTransport, TargetPath, UpdaterBuilder};
+use sigil_updater::tuf::{DirStorage, FileTransport, TargetDownload, TargetPath, UpdaterBuilder};
 
 const WRITER: &str = r#"
 import hashlib, os, sys

@@ -21,8 +21,8 @@ use serde_json::Map;
 use sigil_keys::PrivateKey;
 use sigil_updater::tuf::metadata::{Delegations, SuccinctRoles, TargetFile, Targets};
 use sigil_updater::tuf::{
-    DirStorage, FileTransport, FixedClock, TargetPath, Transport, TransportError, Updater,
-    UpdaterBuilder,
+    DirStorage, FileTransport, FixedClock, TargetDownload, TargetPath, Transport, TransportError,
+    Updater, UpdaterBuilder,
 };
 use support::{METADATA_URL, NOW, Repo, TestTransport, expires_in, keyid, new_key};
 

@@ -32,5 +32,5 @@ pub mod client;
 pub mod download;
 pub mod install;
 pub mod net;
-pub mod release;
+pub use sigil_tuf::release;
 pub mod tuf;

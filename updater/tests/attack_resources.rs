@@ -7,7 +7,7 @@ mod support;
 
 use std::time::Duration;
 
-use sigil_updater::tuf::{Limits, TargetPath, TransportError, UpdateError};
+use sigil_updater::tuf::{Limits, TargetDownload, TargetPath, TransportError, UpdateError};
 use support::{METADATA_URL, NOW, Repo, Served, TARGETS_URL, disk_state};
 
 fn trusted() -> (Repo, tempfile::TempDir) {

@@ -5,7 +5,7 @@
 
 mod support;
 
-use sigil_updater::tuf::{TargetPath, TrustError, UpdateError};
+use sigil_updater::tuf::{TargetDownload, TargetPath, TrustError, UpdateError};
 use support::{METADATA_URL, Repo, Served, TARGETS_URL, disk_state, new_key};
 
 fn path(text: &str) -> TargetPath {

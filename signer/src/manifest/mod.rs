@@ -60,7 +60,7 @@ pub(crate) fn check_version(version: &str) -> Result<(), ManifestError> {
 
 /// Checks a `YYYY-MM-DDTHH:MM:SSZ` date, the form both updaters parse.
 pub(crate) fn check_date(date: &str) -> Result<(), ManifestError> {
-    sigil_updater::tuf::Expires::parse(date)
+    sigil_tuf::Expires::parse(date)
         .map(|_| ())
         .map_err(|_| ManifestError::Date {
             found: date.to_owned(),

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Map;
 use sigil_keys::{KeyId, Password, PublicKey, Scheme};
-use sigil_updater::tuf::Clock;
-use sigil_updater::tuf::metadata::{
+use sigil_tuf::Clock;
+use sigil_tuf::metadata::{
     DelegatedRole, Delegations, RoleType, SPEC_VERSION, SuccinctRoles, Targets,
 };
 

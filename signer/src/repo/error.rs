@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 
 use sigil_keys::keyfile::KeyFileError;
 use sigil_keys::{KeyId, LoadKeyError, PrivateKeyError, PublicKeyError};
-use sigil_updater::release::ReleaseError;
-use sigil_updater::tuf::TargetPathError;
-use sigil_updater::tuf::metadata::{MetadataError, RoleType, SigningError};
+use sigil_tuf::TargetPathError;
+use sigil_tuf::metadata::{MetadataError, RoleType, SigningError};
+use sigil_tuf::release::ReleaseError;
 
 use super::CONFIG_FILE;
 use crate::sign::SignFileError;

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Map;
 use sigil_keys::{KeyId, Password, PrivateKey, Scheme, Signer};
-use sigil_updater::tuf::metadata::{
+use sigil_tuf::metadata::{
     RoleKeys, RoleType, Root, SPEC_VERSION, Snapshot, Targets, Timestamp, sign_metadata,
 };
-use sigil_updater::tuf::{Clock, Expires, UnixTime};
+use sigil_tuf::{Clock, Expires, UnixTime};
 
 use super::keyring::{GeneratedKey, generate_key};
 use super::policy::{ExpiryPolicy, ROLES, Thresholds};
@@ -160,12 +160,13 @@ impl InitRequest {
         let snapshot_bytes = sign_metadata(&snapshot, &signers(RoleType::Snapshot))
             .map_err(sign_error(RoleType::Snapshot))?;
         write("snapshot.json", &snapshot_bytes)?;
-        let snapshot_metadata =
-            sigil_updater::tuf::metadata::Metadata::<Snapshot>::from_bytes(&snapshot_bytes)
-                .map_err(|source| RepoError::Metadata {
-                    path: metadata.join("snapshot.json"),
-                    source,
-                })?;
+        let snapshot_metadata = sigil_tuf::metadata::Metadata::<Snapshot>::from_bytes(
+            &snapshot_bytes,
+        )
+        .map_err(|source| RepoError::Metadata {
+            path: metadata.join("snapshot.json"),
+            source,
+        })?;
         let timestamp = Timestamp {
             role_type: "timestamp".to_owned(),
             spec_version: SPEC_VERSION.to_owned(),

@@ -28,10 +28,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sigil_keys::{KeyId, Signer};
-use sigil_updater::tuf::metadata::{
+use sigil_tuf::metadata::{
     Metadata, Role, RoleKeys, RoleType, Root, Snapshot, Targets, Timestamp, sign_metadata,
 };
-use sigil_updater::tuf::{Expires, UnixTime};
+use sigil_tuf::{Expires, UnixTime};
 
 pub use delegate::{MAX_HASH_BIN_BITS, check_role_name, delegated_names};
 pub use error::RepoError;
@@ -450,8 +450,8 @@ impl Repository {
     }
 }
 
-pub(crate) fn new_meta_file(version: u64) -> sigil_updater::tuf::metadata::MetaFile {
-    sigil_updater::tuf::metadata::MetaFile {
+pub(crate) fn new_meta_file(version: u64) -> sigil_tuf::metadata::MetaFile {
+    sigil_tuf::metadata::MetaFile {
         version,
         length: None,
         hashes: None,
@@ -460,13 +460,11 @@ pub(crate) fn new_meta_file(version: u64) -> sigil_updater::tuf::metadata::MetaF
 }
 
 /// What timestamp says of `snapshot`: its version, length and SHA-256.
-pub(crate) fn snapshot_meta_file(
-    snapshot: &Metadata<Snapshot>,
-) -> sigil_updater::tuf::metadata::MetaFile {
+pub(crate) fn snapshot_meta_file(snapshot: &Metadata<Snapshot>) -> sigil_tuf::metadata::MetaFile {
     let bytes = snapshot.bytes();
-    let mut hashes = sigil_updater::tuf::metadata::Hashes::new();
+    let mut hashes = sigil_tuf::metadata::Hashes::new();
     hashes.insert("sha256".to_owned(), sha256_hex(bytes));
-    sigil_updater::tuf::metadata::MetaFile {
+    sigil_tuf::metadata::MetaFile {
         version: snapshot.signed().version,
         length: Some(u64::try_from(bytes.len()).unwrap_or(u64::MAX)),
         hashes: Some(hashes),

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use sigil_updater::tuf::metadata::RoleType;
+use sigil_tuf::metadata::RoleType;
 
 /// The four top-level roles, in the order sigil lists them.
 pub const ROLES: [RoleType; 4] = [

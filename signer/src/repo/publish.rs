@@ -18,11 +18,14 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use sigil_custody::predicate::RoleVersions;
-use sigil_updater::release::Release;
-use sigil_updater::tuf::metadata::{Metadata, TargetFile, Timestamp};
-use sigil_updater::tuf::{
-    Clock, DirStorage, FileTransport, TargetPath, Transport, TransportError, UpdateError,
-    UpdaterBuilder,
+use sigil_tuf::hashes::verify_stream;
+use sigil_tuf::metadata::{Metadata, TargetFile, Timestamp};
+use sigil_tuf::release::Release;
+use sigil_tuf::target_path::unquote;
+use sigil_tuf::transport::read_error;
+use sigil_tuf::{
+    Clock, FixedClock, MemoryStorage, TargetInfo, TargetPath, Transport, TransportError,
+    UpdateError, Updater, UpdaterBuilder,
 };
 
 use super::status::Problem;
@@ -55,7 +58,7 @@ pub enum PublishError {
     UnreadablePublished {
         path: PathBuf,
         #[source]
-        source: sigil_updater::tuf::metadata::MetadataError,
+        source: sigil_tuf::metadata::MetadataError,
     },
     #[error(
         "target {name:?}: the working copy {path} is not the file the targets metadata describes \
@@ -154,19 +157,6 @@ fn target_location(name: &TargetPath, sha256: &str) -> PathBuf {
     path
 }
 
-/// `file://` URL of an absolute path, percent-encoding all but unreserved characters and `/`.
-fn file_url(path: &Path) -> String {
-    let mut url = String::from("file://");
-    for byte in path.to_string_lossy().bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
-            url.push(char::from(byte));
-        } else {
-            url.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    url
-}
-
 fn same_bytes(existing: &Path, source: &Source) -> Result<bool, PublishError> {
     match source {
         Source::Bytes(bytes) => {
@@ -184,49 +174,90 @@ fn same_bytes(existing: &Path, source: &Source) -> Result<bool, PublishError> {
     }
 }
 
-/// Serves the staged timestamp in place of the published one, for the check before the swap.
-struct StagedTransport {
-    timestamp_url: String,
-    staged_url: String,
+/// The base of the URLs the publication check fetches: paths under it are read from the
+/// repository directory just written, as a client would fetch them over `file://`.
+const PUBLISHED: &str = "published:/";
+
+/// The repository directory, read back by URL; with `staged_timestamp`, the staged timestamp is
+/// served in place of the published one, for the check before the swap.
+struct PublishedFiles {
+    out: PathBuf,
+    staged_timestamp: Option<PathBuf>,
 }
 
-impl Transport for StagedTransport {
-    fn fetch(&self, url: &str, max_len: u64) -> Result<Box<dyn Read + Send + '_>, TransportError> {
-        if url == self.timestamp_url {
-            FileTransport.fetch(&self.staged_url, max_len)
-        } else {
-            FileTransport.fetch(url, max_len)
+impl PublishedFiles {
+    /// The file `url` names: each percent-encoded segment decoded on its own, so that no segment
+    /// can become a separator, `.` or `..`.
+    fn path(&self, url: &str) -> Option<PathBuf> {
+        let relative = url.strip_prefix(PUBLISHED)?;
+        if relative == "metadata/timestamp.json" {
+            if let Some(staged) = &self.staged_timestamp {
+                return Some(staged.clone());
+            }
         }
+        let mut path = self.out.clone();
+        for segment in relative.split('/') {
+            let segment = unquote(segment)?;
+            if segment.is_empty()
+                || segment == "."
+                || segment == ".."
+                || segment.contains(['/', '\\'])
+            {
+                return None;
+            }
+            path.push(segment);
+        }
+        Some(path)
     }
 }
 
-/// Refreshes from `out` as a client that trusts the first root, finds every target, and
-/// downloads and verifies those in `download`.
+impl Transport for PublishedFiles {
+    fn fetch(&self, url: &str, max_len: u64) -> Result<Box<dyn Read + Send + '_>, TransportError> {
+        let path = self
+            .path(url)
+            .ok_or_else(|| TransportError::UnsupportedScheme {
+                url: url.to_owned(),
+            })?;
+        let io_error = |source: io::Error| {
+            if source.kind() == io::ErrorKind::NotFound {
+                TransportError::NotFound {
+                    url: url.to_owned(),
+                }
+            } else {
+                TransportError::Io {
+                    url: url.to_owned(),
+                    source,
+                }
+            }
+        };
+        let file = fs::File::open(&path).map_err(io_error)?;
+        if file.metadata().map_err(io_error)?.len() > max_len {
+            return Err(TransportError::TooLarge {
+                url: url.to_owned(),
+                limit: max_len,
+            });
+        }
+        Ok(Box::new(file))
+    }
+}
+
+/// Refreshes from the published files as a client that trusts the first root, finds every
+/// target, and checks the bytes of those in `download` against the trusted length and hashes
+/// (TUF 5.7), with the client's own workflow and limits.
 fn verify_as_client(
-    out: &Path,
-    transport: impl Transport + 'static,
+    files: PublishedFiles,
     first_root: &[u8],
     names: &[String],
     download: &[String],
     clock: &dyn Clock,
 ) -> Result<(), PublishError> {
-    let scratch = tempfile::tempdir().map_err(io_error(&std::env::temp_dir()))?;
-    let storage = scratch.path().join("metadata");
-    let downloads = scratch.path().join("targets");
-    for dir in [&storage, &downloads] {
-        fs::create_dir_all(dir).map_err(io_error(dir))?;
-    }
-    let mut updater = UpdaterBuilder::new(
-        &file_url(&out.join("metadata")),
-        transport,
-        DirStorage::new(&storage),
-    )
-    .clock(sigil_updater::tuf::FixedClock(clock.now()))
-    .initial_root(first_root.to_vec())
-    .load()
-    .map_err(PublishError::Verify)?;
+    let mut updater =
+        UpdaterBuilder::new(&format!("{PUBLISHED}metadata"), files, MemoryStorage::new())
+            .clock(FixedClock(clock.now()))
+            .initial_root(first_root.to_vec())
+            .load()
+            .map_err(PublishError::Verify)?;
     updater.refresh().map_err(PublishError::Verify)?;
-    let targets_url = file_url(&out.join("targets"));
     let download: std::collections::HashSet<&String> = download.iter().collect();
     for name in names {
         let path = TargetPath::parse(name).map_err(RepoError::from)?;
@@ -235,12 +266,32 @@ fn verify_as_client(
             .map_err(PublishError::Verify)?
             .ok_or_else(|| PublishError::TargetNotFound { name: name.clone() })?;
         if download.contains(name) {
-            updater
-                .download_target(&info, &targets_url, &downloads)
-                .map_err(PublishError::Verify)?;
+            check_target(&updater, &info).map_err(PublishError::Verify)?;
         }
     }
     Ok(())
+}
+
+/// Reads one published target as the client downloads it and checks its length and hashes.
+fn check_target(updater: &Updater, info: &TargetInfo) -> Result<(), UpdateError> {
+    let name = info.path.as_str();
+    let length = info.file.length;
+    let limit = updater.limits().max_target_length;
+    if length > limit {
+        return Err(UpdateError::TargetTooLarge {
+            target: name.to_owned(),
+            length,
+            limit,
+        });
+    }
+    let url = updater.target_url(info, &format!("{PUBLISHED}targets"));
+    let reader = updater.transport().fetch(&url, length)?;
+    verify_stream(reader, length, &info.file.hashes, |_| Ok(()))
+        .map_err(|source| UpdateError::Transport(read_error(&url, 0, source)))?
+        .map_err(|source| UpdateError::TargetHash {
+            target: name.to_owned(),
+            source,
+        })
 }
 
 impl Repository {
@@ -420,8 +471,10 @@ impl Repository {
         // The outside view, after the swap: exactly what a user's app now sees.
         let names = self.targets_to_check(&to_write);
         verify_as_client(
-            &out,
-            FileTransport,
+            PublishedFiles {
+                out: out.clone(),
+                staged_timestamp: None,
+            },
             self.first_root().bytes(),
             &names,
             &[],
@@ -490,8 +543,10 @@ impl Repository {
             // already reachable, so they are checked as they are, and removed if refused.
             if !to_write.is_empty() {
                 verify_as_client(
-                    out,
-                    FileTransport,
+                    PublishedFiles {
+                        out: out.to_owned(),
+                        staged_timestamp: None,
+                    },
                     self.first_root().bytes(),
                     &names,
                     &download,
@@ -505,10 +560,9 @@ impl Repository {
         files::write_atomic(&staged, timestamp).map_err(io_error(&staged))?;
         created.push(PathBuf::from("metadata").join(".timestamp.json.staged"));
         verify_as_client(
-            out,
-            StagedTransport {
-                timestamp_url: file_url(&metadata.join("timestamp.json")),
-                staged_url: file_url(&staged),
+            PublishedFiles {
+                out: out.to_owned(),
+                staged_timestamp: Some(staged.clone()),
             },
             self.first_root().bytes(),
             &names,

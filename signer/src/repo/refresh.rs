@@ -1,8 +1,8 @@
 //! `repo refresh`: re-sign snapshot and timestamp when they are due, and nothing otherwise. Run
 //! it from cron or a scheduled CI job with the online snapshot and timestamp keys.
 
-use sigil_updater::tuf::metadata::RoleType;
-use sigil_updater::tuf::{Clock, Expires, UnixTime};
+use sigil_tuf::metadata::RoleType;
+use sigil_tuf::{Clock, Expires, UnixTime};
 
 use super::keyring::KeyRing;
 use super::status::Problem;

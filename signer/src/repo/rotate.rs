@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use sigil_keys::{KeyId, Password, PrivateKey, PublicKey, Scheme, Signer};
-use sigil_updater::tuf::Clock;
-use sigil_updater::tuf::metadata::{RoleType, sign_metadata};
+use sigil_tuf::Clock;
+use sigil_tuf::metadata::{RoleType, sign_metadata};
 
 use super::keyring::{GeneratedKey, KeyRing, generate_key};
 use super::{RepoError, Repository};

@@ -1,12 +1,11 @@
 //! `repo status`: for each role, its version, expiry and signatures against its threshold, and
 //! everything that keeps the working copy from being published.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
-use sigil_keys::{KeyId, TufKey};
-use sigil_updater::tuf::metadata::{Envelope, RoleKeys, RoleType, Root};
-use sigil_updater::tuf::{Expires, UnixTime};
+use sigil_keys::KeyId;
+use sigil_tuf::metadata::{Envelope, RoleKeys, RoleType, Root};
+use sigil_tuf::{Expires, UnixTime, VerificationResult, verification_result};
 
 use super::policy::ROLES;
 use super::{Repository, snapshot_meta_file};
@@ -18,7 +17,7 @@ pub struct RoleStatus {
     pub version: u64,
     pub expires: Expires,
     pub threshold: u64,
-    /// Keys of the role whose signature verifies.
+    /// Keys of the role whose signature verifies and counts (one per distinct key).
     pub valid: Vec<KeyId>,
     /// Keys of the role with no valid signature.
     pub missing: Vec<KeyId>,
@@ -195,46 +194,9 @@ impl RepoStatus {
     }
 }
 
-/// The keys of `keys.keyids` whose signature in `envelope` verifies, and those whose signature
-/// is present but does not.
-fn check_signatures(root: &Root, keys: &RoleKeys, envelope: &Envelope) -> (Vec<KeyId>, Vec<KeyId>) {
-    check_signatures_by(&root.keys, &keys.keyids, envelope)
-}
-
-fn check_signatures_by(
-    keys: &BTreeMap<KeyId, TufKey>,
-    keyids: &[KeyId],
-    envelope: &Envelope,
-) -> (Vec<KeyId>, Vec<KeyId>) {
-    let message = envelope.canonical_signed();
-    let mut valid = Vec::new();
-    let mut bad = Vec::new();
-    for keyid in keyids {
-        let signatures: Vec<_> = envelope
-            .signatures()
-            .iter()
-            .filter(|signature| &signature.keyid == keyid)
-            .collect();
-        if signatures.is_empty() {
-            continue;
-        }
-        let public = keys.get(keyid).and_then(|key| key.to_public_key().ok());
-        let verified = public.is_some_and(|public| {
-            signatures.iter().any(|signature| {
-                hex::decode(&signature.sig).is_ok_and(|sig| public.verify(message, &sig).is_ok())
-            })
-        });
-        if verified {
-            valid.push(keyid.clone());
-        } else {
-            bad.push(keyid.clone());
-        }
-    }
-    (valid, bad)
-}
-
-fn count(keys: &[KeyId]) -> u64 {
-    u64::try_from(keys.len()).unwrap_or(u64::MAX)
+/// The current root's judgement of `envelope` for a top-level role: the client's own.
+fn check_signatures(root: &Root, keys: &RoleKeys, envelope: &Envelope) -> VerificationResult {
+    verification_result(&root.keys, &keys.keyids, keys.threshold, envelope)
 }
 
 impl Repository {
@@ -272,17 +234,17 @@ impl Repository {
             let Some(keys) = root.role(role) else {
                 continue;
             };
-            let (valid, bad) = check_signatures(root, keys, envelope);
-            for keyid in &bad {
+            let result = check_signatures(root, keys, envelope);
+            for keyid in &result.bad {
                 problems.push(Problem::BadSignature {
                     role,
                     keyid: keyid.clone(),
                 });
             }
-            if count(&valid) < keys.threshold {
+            if !result.is_verified() {
                 problems.push(Problem::BelowThreshold {
                     role,
-                    valid: count(&valid),
+                    valid: result.valid(),
                     threshold: keys.threshold,
                 });
             }
@@ -292,19 +254,13 @@ impl Repository {
                     expires: expires.clone(),
                 });
             }
-            let missing = keys
-                .keyids
-                .iter()
-                .filter(|keyid| !valid.contains(keyid))
-                .cloned()
-                .collect();
             roles.push(RoleStatus {
                 role,
                 version,
                 expires,
                 threshold: keys.threshold,
-                valid,
-                missing,
+                valid: result.counted,
+                missing: result.unsigned,
             });
         }
         for pair in self.roots().windows(2) {
@@ -312,20 +268,20 @@ impl Repository {
             let Some(keys) = previous.role(RoleType::Root) else {
                 continue;
             };
-            let (valid, bad) = check_signatures(previous, keys, next.envelope());
-            for keyid in bad {
+            let result = check_signatures(previous, keys, next.envelope());
+            for keyid in &result.bad {
                 let problem = Problem::BadSignature {
                     role: RoleType::Root,
-                    keyid,
+                    keyid: keyid.clone(),
                 };
                 if !problems.contains(&problem) {
                     problems.push(problem);
                 }
             }
-            if count(&valid) < keys.threshold {
+            if !result.is_verified() {
                 problems.push(Problem::RootNotSignedByPrevious {
                     version: next.signed().version,
-                    valid: count(&valid),
+                    valid: result.valid(),
                     threshold: keys.threshold,
                 });
             }
@@ -336,17 +292,18 @@ impl Repository {
                 let Some(keys) = delegations.keys_for_role(name) else {
                     continue;
                 };
-                let (valid, bad) = check_signatures_by(keys.keys, keys.keyids, role.envelope());
-                for keyid in bad {
+                let result =
+                    verification_result(keys.keys, keys.keyids, keys.threshold, role.envelope());
+                for keyid in &result.bad {
                     problems.push(Problem::DelegatedBadSignature {
                         name: name.clone(),
-                        keyid,
+                        keyid: keyid.clone(),
                     });
                 }
-                if count(&valid) < keys.threshold {
+                if !result.is_verified() {
                     problems.push(Problem::DelegatedBelowThreshold {
                         name: name.clone(),
-                        valid: count(&valid),
+                        valid: result.valid(),
                         threshold: keys.threshold,
                     });
                 }
@@ -361,13 +318,8 @@ impl Repository {
                     version: role.signed().version,
                     expires: role.signed().expires.clone(),
                     threshold: keys.threshold,
-                    missing: keys
-                        .keyids
-                        .iter()
-                        .filter(|keyid| !valid.contains(keyid))
-                        .cloned()
-                        .collect(),
-                    valid: valid.clone(),
+                    missing: result.unsigned,
+                    valid: result.counted,
                 });
                 let listed = self.snapshot().signed().role_meta(name).map(|m| m.version);
                 if listed != Some(role.signed().version) {

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 use sigil_keys::LocalSigner;
-use sigil_updater::release::Release;
-use sigil_updater::tuf::metadata::{Hashes, RoleType, TargetFile, Targets};
-use sigil_updater::tuf::{Clock, TargetPath};
+use sigil_tuf::metadata::{Hashes, RoleType, TargetFile, Targets};
+use sigil_tuf::release::Release;
+use sigil_tuf::{Clock, TargetPath};
 
 use super::keyring::KeyRing;
 use super::{RepoError, Repository, files};

@@ -8,8 +8,8 @@ use sigil_signer::repo::delegate::DelegateRequest;
 use sigil_signer::repo::init::InitRequest;
 use sigil_signer::repo::policy::{ExpiryPolicy, Thresholds};
 use sigil_signer::repo::targets::{AddRequest, ReleaseInfo, remove_targets};
-use sigil_updater::tuf::SystemClock;
-use sigil_updater::tuf::metadata::RoleType;
+use sigil_tuf::SystemClock;
+use sigil_tuf::metadata::RoleType;
 
 use super::{
     AddArgs, DelegateArgs, Failure, InitArgs, PasswordArgs, RemoveArgs, keyring, keys_dir,

@@ -6,8 +6,8 @@ use sigil_signer::custody;
 use sigil_signer::repo::Repository;
 use sigil_signer::repo::policy::parse_role;
 use sigil_signer::repo::rotate::RotateRequest;
-use sigil_updater::tuf::SystemClock;
-use sigil_updater::tuf::metadata::RoleType;
+use sigil_tuf::SystemClock;
+use sigil_tuf::metadata::RoleType;
 
 use super::{
     Failure, RotateArgs, SignRoleArgs, delegated_lines, keyring, keys_dir, new_key_password,

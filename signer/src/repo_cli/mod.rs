@@ -11,8 +11,8 @@ use sigil_keys::Scheme;
 use sigil_signer::repo::Repository;
 use sigil_signer::repo::keyring::KeyRing;
 use sigil_signer::repo::status::{DelegatedStatus, RoleStatus};
-use sigil_updater::tuf::metadata::RoleType;
-use sigil_updater::tuf::{Clock, SystemClock};
+use sigil_tuf::metadata::RoleType;
+use sigil_tuf::{Clock, SystemClock};
 
 use super::{Failure, PasswordArgs, password_source, prompt_new_password, say};
 use edit::{add, delegate, init, remove};

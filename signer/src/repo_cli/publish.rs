@@ -4,8 +4,8 @@ use sigil_custody::SystemClock as CustodyClock;
 use sigil_keys::Signer;
 use sigil_signer::custody;
 use sigil_signer::repo::Repository;
-use sigil_updater::tuf::metadata::RoleType;
-use sigil_updater::tuf::{Clock, SystemClock};
+use sigil_tuf::metadata::RoleType;
+use sigil_tuf::{Clock, SystemClock};
 
 use super::{
     Failure, PublishArgs, RefreshArgs, StatusArgs, delegated_line, keyring, repo_error, role_line,

@@ -17,7 +17,8 @@ use sigil_keys::KeyId;
 use sigil_signer::repo::Repository;
 use sigil_updater::tuf::metadata::RoleType;
 use sigil_updater::tuf::{
-    DirStorage, FileTransport, TargetInfo, TargetPath, UpdateError, Updater, UpdaterBuilder,
+    DirStorage, FileTransport, TargetDownload, TargetInfo, TargetPath, UpdateError, Updater,
+    UpdaterBuilder,
 };
 
 pub fn sigil() -> Command {

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use sigil_updater::tuf::{
-    DefaultTransport, DirStorage, Limits, Storage, StorageError, TargetPath, TargetPathError,
-    TransportError, UpdateError, Updater, UpdaterBuilder,
+    DefaultTransport, DirStorage, Limits, Storage, StorageError, TargetDownload, TargetPath,
+    TargetPathError, TransportError, UpdateError, Updater, UpdaterBuilder,
 };
 
 #[derive(Debug, Parser)]

@@ -1,40 +1,12 @@
-//! Where trusted metadata is kept between runs: a small [`Storage`] trait and a directory
-//! implementation whose writes are atomic and durable (temp file, fsync, rename, fsync of the
-//! directory), so that a crash or a full disk at any point leaves the last trusted file intact.
+//! The updater's metadata storage: one directory whose writes are atomic and durable (temp file,
+//! fsync, rename, fsync of the directory), so that a crash or a full disk at any point leaves the
+//! last trusted file intact.
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-/// Why stored metadata could not be read or written.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum StorageError {
-    #[error("{name:?} is not a storable file name (expected one path segment)")]
-    BadName { name: String },
-    #[error("{path}: larger than the limit of {limit} bytes")]
-    TooLarge { path: PathBuf, limit: u64 },
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
-}
-
-/// Persistent storage of metadata files, by file name (`root.json`, `timestamp.json`, a quoted
-/// delegated role name followed by `.json`).
-pub trait Storage: Send + Sync {
-    /// The stored bytes, or `None` if there are none.
-    fn load(&self, name: &str, max_len: u64) -> Result<Option<Vec<u8>>, StorageError>;
-
-    /// Replaces the stored bytes atomically: afterwards a load sees the old bytes or the new,
-    /// never a mix, even across a crash.
-    fn store(&self, name: &str, bytes: &[u8]) -> Result<(), StorageError>;
-
-    /// Removes the file if it exists.
-    fn remove(&self, name: &str) -> Result<(), StorageError>;
-}
+use sigil_tuf::storage::{Storage, StorageError};
 
 /// Metadata files in one directory.
 #[derive(Debug, Clone)]

@@ -21,26 +21,9 @@ impl FileTransport {
         if !path.starts_with('/') {
             return Err(unsupported());
         }
-        let decoded = percent_decode(&path).ok_or_else(unsupported)?;
+        let decoded = sigil_tuf::target_path::unquote(&path).ok_or_else(unsupported)?;
         Ok(PathBuf::from(decoded))
     }
-}
-
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        if bytes[index] == b'%' {
-            let hex = text.get(index + 1..index + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            index += 3;
-        } else {
-            out.push(bytes[index]);
-            index += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 impl Transport for FileTransport {

@@ -27,7 +27,7 @@ impl HttpTransport {
         // The blocking client applies the read timeout to sending the request and to each read
         // of the body: a stalled server is abandoned after it.
         let client = crate::net::client(network, limits.connect_timeout, limits.read_timeout)
-            .map_err(TransportError::Network)?;
+            .map_err(|error| TransportError::Setup(Box::new(error)))?;
         Ok(Self { client })
     }
 }
@@ -38,9 +38,9 @@ impl Transport for HttpTransport {
             .client
             .get(url)
             .send()
-            .map_err(|source| TransportError::Http {
+            .map_err(|source| TransportError::Network {
                 url: url.to_owned(),
-                source,
+                source: Box::new(source),
             })?;
         let status = response.status().as_u16();
         if status == 404 || status == 403 {

@@ -3,68 +3,15 @@
 //! to play attacker.
 
 mod file;
-mod guard;
 mod http;
 
 pub use file::FileTransport;
-pub(crate) use guard::read_error;
-pub use guard::{ThroughputGuard, read_to_limit};
 pub use http::HttpTransport;
+pub use sigil_tuf::transport::{
+    ThroughputGuard, Transport, TransportError, read_error, read_to_limit,
+};
 
-use std::io::{self, Read};
-
-/// Why a fetch failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum TransportError {
-    /// The server says the file does not exist (HTTP 404 or 403, or no such local file).
-    #[error("{url}: not found")]
-    NotFound { url: String },
-    #[error("{url}: server answered HTTP {status}")]
-    Status { url: String, status: u16 },
-    #[error("{url}: larger than the limit of {limit} bytes")]
-    TooLarge { url: String, limit: u64 },
-    #[error(
-        "{url}: slower than {min_bytes_per_second} bytes/s on average ({received} bytes in {elapsed_ms} ms)"
-    )]
-    TooSlow {
-        url: String,
-        min_bytes_per_second: u64,
-        received: u64,
-        elapsed_ms: u128,
-    },
-    #[error("{url}: unsupported URL scheme (expected http, https or file)")]
-    UnsupportedScheme { url: String },
-    #[error("{url}: {source}")]
-    Http {
-        url: String,
-        #[source]
-        source: reqwest::Error,
-    },
-    #[error("{url}: {source}")]
-    Io {
-        url: String,
-        #[source]
-        source: io::Error,
-    },
-    #[error(transparent)]
-    Network(crate::net::NetworkError),
-}
-
-impl TransportError {
-    /// Whether the repository says the file does not exist (which ends the root walk, TUF 5.3.3).
-    #[must_use]
-    pub fn is_not_found(&self) -> bool {
-        matches!(self, Self::NotFound { .. })
-    }
-}
-
-/// A source of repository files.
-pub trait Transport: Send + Sync {
-    /// Opens `url` for reading. `max_len` is a hint the transport may enforce early (for
-    /// example against a `Content-Length`); the caller enforces it regardless.
-    fn fetch(&self, url: &str, max_len: u64) -> Result<Box<dyn Read + Send + '_>, TransportError>;
-}
+use std::io::Read;
 
 /// Dispatches on the URL scheme: `http`/`https` to [`HttpTransport`], `file` to
 /// [`FileTransport`].

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use sigil_keys::{KeyId, TufKey};
 
 use super::{MetadataError, Role, RoleType, validate_common, validate_role_keys};
-use crate::tuf::time::Expires;
+use crate::time::Expires;
 
 /// The key ids and threshold of one role.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

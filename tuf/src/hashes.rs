@@ -5,7 +5,7 @@ use std::io::{self, Read};
 
 use ring::digest;
 
-use crate::tuf::metadata::Hashes;
+use crate::metadata::Hashes;
 
 /// Bytes that are not what the metadata describes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

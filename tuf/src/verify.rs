@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sigil_keys::{KeyId, TufKey};
 
-use crate::tuf::metadata::Envelope;
+use crate::metadata::Envelope;
 
 /// Too few valid signatures.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -16,13 +16,101 @@ pub struct ThresholdError {
     pub valid: u64,
 }
 
-/// Counts the distinct keys of the role whose key is known, of a supported type, and whose
-/// signature verifies over the canonical `signed` bytes; fails below `threshold`.
+/// How one role's signatures on one metadata file fare against the role's keys: the one
+/// judgement both the client (which refuses below the threshold) and the repository editor's
+/// status (which reports it) read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VerificationResult {
+    /// The role's threshold.
+    pub threshold: u64,
+    /// Key ids whose signature verifies and counts, one per distinct key, in the role's order.
+    pub counted: Vec<KeyId>,
+    /// Key ids whose signature verifies but whose key material is already counted under another
+    /// key id of the role: one key counts once, however many ids it is listed under.
+    pub duplicates: Vec<KeyId>,
+    /// Key ids of the role with a signature present that does not verify (or whose key is
+    /// unknown or of an unsupported type).
+    pub bad: Vec<KeyId>,
+    /// Key ids of the role with no valid signature (bad or absent), duplicates excepted.
+    pub unsigned: Vec<KeyId>,
+}
+
+impl VerificationResult {
+    /// Distinct keys whose signature verifies.
+    #[must_use]
+    pub fn valid(&self) -> u64 {
+        u64::try_from(self.counted.len()).unwrap_or(u64::MAX)
+    }
+
+    /// Whether the threshold is met.
+    #[must_use]
+    pub fn is_verified(&self) -> bool {
+        self.valid() >= self.threshold
+    }
+}
+
+/// Judges `envelope` against the role whose keys are `keyids` (looked up in `keys`) and whose
+/// threshold is `threshold`.
 ///
 /// A key id listed twice counts once, one key listed under two key ids counts once (the key
 /// material is compared, not the ids), and a signature from a key outside the role counts not at
-/// all. Keys of unknown types and signatures that are not hex are skipped: another key may still
+/// all. Keys of unknown types and signatures that are not hex do not count: another key may still
 /// reach the threshold.
+#[must_use]
+pub fn verification_result(
+    keys: &BTreeMap<KeyId, TufKey>,
+    keyids: &[KeyId],
+    threshold: u64,
+    envelope: &Envelope,
+) -> VerificationResult {
+    let message = envelope.canonical_signed();
+    let mut seen: BTreeSet<&KeyId> = BTreeSet::new();
+    let mut counted_keys: Vec<sigil_keys::PublicKey> = Vec::new();
+    let mut result = VerificationResult {
+        threshold,
+        counted: Vec::new(),
+        duplicates: Vec::new(),
+        bad: Vec::new(),
+        unsigned: Vec::new(),
+    };
+    for keyid in keyids {
+        if !seen.insert(keyid) {
+            continue;
+        }
+        let mut signatures = envelope
+            .signatures()
+            .iter()
+            .filter(|signature| &signature.keyid == keyid)
+            .peekable();
+        if signatures.peek().is_none() {
+            result.unsigned.push(keyid.clone());
+            continue;
+        }
+        let public = keys.get(keyid).and_then(|key| key.to_public_key().ok());
+        let verified = public.filter(|public| {
+            signatures.any(|signature| {
+                hex::decode(&signature.sig).is_ok_and(|sig| public.verify(message, &sig).is_ok())
+            })
+        });
+        match verified {
+            Some(public) if counted_keys.contains(&public) => {
+                result.duplicates.push(keyid.clone());
+            }
+            Some(public) => {
+                counted_keys.push(public);
+                result.counted.push(keyid.clone());
+            }
+            None => {
+                result.bad.push(keyid.clone());
+                result.unsigned.push(keyid.clone());
+            }
+        }
+    }
+    result
+}
+
+/// [`verification_result`], failing below `threshold`.
 pub(crate) fn verify_threshold(
     role: &str,
     keys: &BTreeMap<KeyId, TufKey>,
@@ -30,35 +118,14 @@ pub(crate) fn verify_threshold(
     threshold: u64,
     envelope: &Envelope,
 ) -> Result<(), ThresholdError> {
-    let message = envelope.canonical_signed();
-    let role_keyids: BTreeSet<&KeyId> = keyids.iter().collect();
-    let mut valid: Vec<sigil_keys::PublicKey> = Vec::new();
-    for keyid in role_keyids {
-        let Some(key) = keys.get(keyid) else {
-            continue;
-        };
-        let Ok(public) = key.to_public_key() else {
-            continue;
-        };
-        let verified = envelope
-            .signatures()
-            .iter()
-            .filter(|signature| &signature.keyid == keyid)
-            .any(|signature| {
-                hex::decode(&signature.sig).is_ok_and(|sig| public.verify(message, &sig).is_ok())
-            });
-        if verified && !valid.contains(&public) {
-            valid.push(public);
-        }
-    }
-    let valid = u64::try_from(valid.len()).unwrap_or(u64::MAX);
-    if valid >= threshold {
+    let result = verification_result(keys, keyids, threshold, envelope);
+    if result.is_verified() {
         Ok(())
     } else {
         Err(ThresholdError {
             role: role.to_owned(),
             threshold,
-            valid,
+            valid: result.valid(),
         })
     }
 }
@@ -66,7 +133,7 @@ pub(crate) fn verify_threshold(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tuf::metadata::sign_value;
+    use crate::metadata::sign_value;
     use sigil_keys::{PrivateKey, Scheme, Signer};
 
     fn envelope(signers: &[&dyn Signer]) -> Envelope {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{MetadataError, Role, RoleType, validate_common};
-use crate::tuf::time::Expires;
+use crate::time::Expires;
 
 /// `{algorithm: hex digest}`.
 pub type Hashes = BTreeMap<String, String>;

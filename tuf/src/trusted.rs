@@ -5,12 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sigil_keys::KeyId;
 
-use crate::tuf::hashes::{HashError, verify_bytes};
-use crate::tuf::metadata::{
+use crate::hashes::{HashError, verify_bytes};
+use crate::metadata::{
     DelegatedKeys, Metadata, MetadataError, Role, RoleType, Root, Snapshot, Targets, Timestamp,
 };
-use crate::tuf::time::{Expires, UnixTime};
-use crate::tuf::verify::{ThresholdError, verify_threshold};
+use crate::time::{Expires, UnixTime};
+use crate::verify::{ThresholdError, verify_threshold};
 
 /// Why metadata was not trusted.
 #[derive(Debug, thiserror::Error)]
@@ -437,7 +437,7 @@ impl TrustedSet {
 
 /// TUF 5.3.11: whether the keys of `role` differ between two roots.
 #[must_use]
-pub(crate) fn role_keys_changed(old: &Root, new: &Root, role: RoleType) -> bool {
+pub fn role_keys_changed(old: &Root, new: &Root, role: RoleType) -> bool {
     let ids = |root: &Root| -> BTreeSet<KeyId> {
         root.role(role)
             .map(|keys| keys.keyids.iter().cloned().collect())

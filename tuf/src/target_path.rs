@@ -116,6 +116,26 @@ pub fn quote(text: &str) -> String {
     out
 }
 
+/// Decodes `%XX` escapes (the inverse of [`quote`], and of any percent-encoded URL path); `None`
+/// when an escape is malformed or the result is not UTF-8.
+#[must_use]
+pub fn unquote(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'%' {
+            let hex = text.get(index + 1..index + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            index += 3;
+        } else {
+            out.push(bytes[index]);
+            index += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

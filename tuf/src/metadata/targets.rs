@@ -9,7 +9,7 @@ use sigil_keys::{KeyId, TufKey};
 
 use super::snapshot::validate_hashes;
 use super::{Hashes, MetadataError, Role, RoleType, validate_common, validate_role_keys};
-use crate::tuf::time::Expires;
+use crate::time::Expires;
 
 /// One target file: its length, hashes and custom data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

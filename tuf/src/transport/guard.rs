@@ -75,11 +75,7 @@ impl<R: Read> Read for ThroughputGuard<R> {
 }
 
 /// Turns a read error into a transport error, naming a throughput failure as such.
-pub(crate) fn read_error(
-    url: &str,
-    min_bytes_per_second: u64,
-    source: io::Error,
-) -> TransportError {
+pub fn read_error(url: &str, min_bytes_per_second: u64, source: io::Error) -> TransportError {
     if let Some(slow) = source
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<TooSlow>())

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::tuf::metadata::TargetFile;
-use crate::tuf::target_path::TargetPath;
-use crate::tuf::updater::{UpdateError, Updater};
+use crate::metadata::TargetFile;
+use crate::target_path::TargetPath;
+use crate::workflow::{UpdateError, Updater};
 
 /// A target as trusted metadata describes it.
 #[derive(Debug, Clone, PartialEq)]

@@ -27,7 +27,7 @@ use serde::de::DeserializeOwned;
 use sigil_keys::KeyId;
 use sigil_keys::canonical_json::CanonicalJsonError;
 
-use crate::tuf::time::Expires;
+use crate::time::Expires;
 
 /// The specification version sigil writes.
 pub const SPEC_VERSION: &str = "1.0.34";
@@ -67,7 +67,7 @@ impl fmt::Display for RoleType {
 }
 
 /// Why metadata bytes are not valid TUF metadata. Nothing here is about trust: see
-/// [`crate::tuf::TrustError`] for signatures, versions and expiry.
+/// [`crate::TrustError`] for signatures, versions and expiry.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum MetadataError {

@@ -1,16 +1,15 @@
 //! The update workflow (TUF 5.3 to 5.6): refresh the top-level metadata from the persisted
 //! trusted state, persisting every file that becomes trusted exactly as received.
 
-use crate::tuf::Limits;
-use crate::tuf::hashes::HashError;
-use crate::tuf::metadata::RoleType;
-use crate::tuf::storage::{Storage, StorageError};
-use crate::tuf::target_path::quote;
-use crate::tuf::time::{Clock, SystemClock};
-use crate::tuf::transport::{ThroughputGuard, Transport, TransportError, read_to_limit};
-use crate::tuf::trusted::{
-    SnapshotSource, TimestampUpdate, TrustError, TrustedSet, role_keys_changed,
-};
+use crate::Limits;
+use crate::delegation::TargetInfo;
+use crate::hashes::HashError;
+use crate::metadata::RoleType;
+use crate::storage::{Storage, StorageError};
+use crate::target_path::quote;
+use crate::time::{Clock, SystemClock};
+use crate::transport::{ThroughputGuard, Transport, TransportError, read_to_limit};
+use crate::{SnapshotSource, TimestampUpdate, TrustError, TrustedSet, role_keys_changed};
 
 /// Why an update failed.
 #[derive(Debug, thiserror::Error)]
@@ -150,7 +149,9 @@ impl std::fmt::Debug for Updater {
     }
 }
 
-pub(crate) fn with_trailing_slash(url: &str) -> String {
+/// `url` ending in exactly one added `/` when it had none, for joining file names onto it.
+#[must_use]
+pub fn with_trailing_slash(url: &str) -> String {
     if url.ends_with('/') {
         url.to_owned()
     } else {
@@ -170,9 +171,34 @@ impl Updater {
         &self.trusted
     }
 
+    /// The limits every fetch of this updater obeys.
     #[must_use]
     pub fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// The transport this updater fetches through, for target downloads.
+    #[must_use]
+    pub fn transport(&self) -> &dyn Transport {
+        self.transport.as_ref()
+    }
+
+    /// The URL of `target` under `target_base_url`: with consistent snapshots the file is
+    /// fetched as `HASH.name` (TUF 5.7.3), else by its name.
+    #[must_use]
+    pub fn target_url(&self, target: &TargetInfo, target_base_url: &str) -> String {
+        let hash_prefix = self
+            .trusted
+            .root()
+            .signed()
+            .consistent_snapshot
+            .then(|| target.file.hashes.values().next().map(String::as_str))
+            .flatten();
+        format!(
+            "{}{}",
+            with_trailing_slash(target_base_url),
+            target.path.url_path(hash_prefix)
+        )
     }
 
     /// Fetches `url` through the limits: at most `limit` bytes, at least the throughput floor.
