@@ -31,6 +31,6 @@
 pub mod client;
 pub mod download;
 pub mod install;
-pub mod net;
 pub use sigil_tuf::release;
+pub mod transport;
 pub mod tuf;

@@ -26,7 +26,7 @@ use support::{METADATA_URL, NOW, Repo, TARGETS_URL, TestTransport};
 struct Artifacts(TestTransport);
 
 impl RangeSource for Artifacts {
-    fn open(&self, url: &str, offset: u64) -> Result<Body, DownloadError> {
+    fn open(&self, url: &str, offset: u64) -> Result<Body<'_>, DownloadError> {
         let bytes = self.0.get(url).ok_or_else(|| DownloadError::Status {
             url: url.to_owned(),
             status: 404,

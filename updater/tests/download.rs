@@ -97,7 +97,7 @@ impl Read for Dropping {
 }
 
 impl RangeSource for Scripted {
-    fn open(&self, url: &str, offset: u64) -> Result<Body, DownloadError> {
+    fn open(&self, url: &str, offset: u64) -> Result<Body<'_>, DownloadError> {
         self.asked.lock().unwrap().push((url.to_owned(), offset));
         let act = {
             let mut script = self.script.lock().unwrap();
@@ -546,7 +546,7 @@ impl Read for Trickle {
 struct SlowServer;
 
 impl RangeSource for SlowServer {
-    fn open(&self, _url: &str, offset: u64) -> Result<Body, DownloadError> {
+    fn open(&self, _url: &str, offset: u64) -> Result<Body<'_>, DownloadError> {
         Ok(Body {
             reader: Box::new(Trickle),
             offset,

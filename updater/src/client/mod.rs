@@ -256,7 +256,6 @@ impl Client {
             .ok_or_else(|| ClientError::NotListed {
                 target: target.clone(),
             })?;
-        let consistent = updater.trusted().root().signed().consistent_snapshot;
         let signature_text = release
             .signature
             .clone()
@@ -269,26 +268,12 @@ impl Client {
                 source,
             }
         })?;
-        let hash_prefix = consistent
-            .then(|| {
-                info.file
-                    .hashes
-                    .get("sha256")
-                    .or_else(|| info.file.hashes.values().next())
-            })
-            .flatten()
-            .map(String::as_str);
+        let updater = self.updater.as_ref().ok_or(ClientError::NotChecked)?;
         let urls: Vec<String> = self
             .settings
             .target_urls
             .iter()
-            .map(|base| {
-                format!(
-                    "{}/{}",
-                    base.trim_end_matches('/'),
-                    info.path.url_path(hash_prefix)
-                )
-            })
+            .map(|base| updater.target_url(&info, base))
             .collect();
         std::fs::create_dir_all(&self.settings.download_dir).map_err(|source| ClientError::Io {
             path: self.settings.download_dir.clone(),

@@ -4,7 +4,35 @@
 
 use std::time::Duration;
 
-use crate::download::NetworkOptions;
+/// How to reach the network: proxy and extra headers (a private feed's token, for example).
+#[derive(Clone, Default)]
+pub struct NetworkOptions {
+    /// `None`: the system's proxy settings (the `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`
+    /// environment variables). `Some(url)`: that proxy, with credentials in the URL if it needs
+    /// them (`http://user:password@proxy:3128`).
+    pub proxy: Option<String>,
+    /// Ignore every proxy, including the system's.
+    pub no_proxy: bool,
+    /// Headers sent with every request. Values are not printed by `Debug`.
+    pub headers: Vec<(String, String)>,
+    pub connect_timeout: Option<Duration>,
+    /// Longest wait for the next bytes of a response.
+    pub read_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for NetworkOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("NetworkOptions")
+            .field("proxy", &self.proxy.as_ref().map(|_| "[set]"))
+            .field("no_proxy", &self.no_proxy)
+            .field("headers", &headers)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("read_timeout", &self.read_timeout)
+            .finish()
+    }
+}
+
 
 /// Why an HTTPS client could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -20,7 +48,7 @@ pub enum NetworkError {
 
 /// A blocking client for `options`, with `connect` and `read` timeouts unless `options` sets
 /// its own.
-pub(crate) fn client(
+pub(crate) fn http_client(
     options: &NetworkOptions,
     connect: Duration,
     read: Duration,

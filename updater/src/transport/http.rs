@@ -3,7 +3,8 @@
 use std::io::Read;
 
 use super::{Transport, TransportError};
-use crate::tuf::Limits;
+use super::NetworkOptions;
+use sigil_tuf::Limits;
 
 /// Fetches `http://` and `https://` URLs. Certificates are checked by the platform verifier.
 #[derive(Debug, Clone)]
@@ -15,18 +16,18 @@ impl HttpTransport {
     /// Builds the client. rustls is used with the ring provider only; it is installed as the
     /// process default if no provider was installed before (a no-op otherwise).
     pub fn new(limits: &Limits) -> Result<Self, TransportError> {
-        Self::with_network(limits, &crate::download::NetworkOptions::default())
+        Self::with_network(limits, &NetworkOptions::default())
     }
 
     /// Builds the client with a proxy and headers (a private feed's token), as artifact
     /// downloads use them.
     pub fn with_network(
         limits: &Limits,
-        network: &crate::download::NetworkOptions,
+        network: &NetworkOptions,
     ) -> Result<Self, TransportError> {
         // The blocking client applies the read timeout to sending the request and to each read
         // of the body: a stalled server is abandoned after it.
-        let client = crate::net::client(network, limits.connect_timeout, limits.read_timeout)
+        let client = super::http_client(network, limits.connect_timeout, limits.read_timeout)
             .map_err(|error| TransportError::Setup(Box::new(error)))?;
         Ok(Self { client })
     }

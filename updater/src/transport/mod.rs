@@ -1,12 +1,17 @@
-//! How bytes arrive: a small [`Transport`] trait, with HTTP(S) (reqwest over rustls on ring),
-//! `file://` for local repositories, and a scheme dispatcher. Tests inject their own transport
-//! to play attacker.
+//! How bytes arrive, the bottom of the updater: the one HTTPS client configuration (rustls on
+//! ring, the platform's certificate verifier, proxies, headers for private feeds), the small
+//! [`Transport`] trait of `sigil-tuf` with HTTP(S), `file://` and a scheme dispatcher, used for
+//! metadata and, through [`crate::download`], for artifacts. Tests inject their own transport
+//! to play attacker. Nothing here depends on another module of the updater.
 
 mod file;
 mod http;
+mod network;
 
 pub use file::FileTransport;
 pub use http::HttpTransport;
+pub use network::{NetworkError, NetworkOptions};
+pub(crate) use network::http_client;
 pub use sigil_tuf::transport::{
     ThroughputGuard, Transport, TransportError, read_error, read_to_limit,
 };
@@ -23,14 +28,14 @@ pub struct DefaultTransport {
 
 impl DefaultTransport {
     /// Builds the HTTPS client with the given timeouts.
-    pub fn new(limits: &crate::tuf::Limits) -> Result<Self, TransportError> {
-        Self::with_network(limits, &crate::download::NetworkOptions::default())
+    pub fn new(limits: &sigil_tuf::Limits) -> Result<Self, TransportError> {
+        Self::with_network(limits, &NetworkOptions::default())
     }
 
     /// Builds the HTTPS client with the given timeouts, proxy and headers.
     pub fn with_network(
-        limits: &crate::tuf::Limits,
-        network: &crate::download::NetworkOptions,
+        limits: &sigil_tuf::Limits,
+        network: &NetworkOptions,
     ) -> Result<Self, TransportError> {
         Ok(Self {
             http: HttpTransport::with_network(limits, network)?,
