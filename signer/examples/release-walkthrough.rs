@@ -197,7 +197,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("   check: {} -> {}", check.current, release.version);
     let verified = app.download(&release, &source, None, None)?;
     println!("   downloaded and verified: TUF length and hashes, then the pinned release key");
-    app.install(&verified, now)?;
+    app.install(verified, now)?;
     println!("   installed; app/current -> {}", running(&app)?);
     app.launched(now + 10)?;
     app.confirm()?;
@@ -207,7 +207,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     publish(&mut repository, "1.2.0", &release_key, &mut log)?;
     let release = app.check()?.available.ok_or("1.2.0 should be offered")?;
     let verified = app.download(&release, &source, None, None)?;
-    app.install(&verified, now + 100)?;
+    app.install(verified, now + 100)?;
     println!(
         "   installed {}; it crashes at start and never confirms",
         running(&app)?

@@ -17,7 +17,7 @@ fn main() {
         if let Some(release) = client.check()?.available {
             let source = AnySource::new(&config.network_options())?;
             let verified = client.download(&release, &source, None, None)?;
-            client.install(&verified, 0)?;
+            client.install(verified, 0)?;
         }
         client.launched(0)?;
         Ok(())

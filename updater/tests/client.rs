@@ -168,10 +168,10 @@ fn update_install_confirm_then_roll_back_a_bad_release() {
         .download(&release, &app.source, None, None)
         .unwrap();
     assert_eq!(
-        verified.trusted_comment,
+        verified.trusted_comment(),
         "file:app\tversion:1.1.0\tplatform:linux\tarch:x86_64\thashed"
     );
-    app.client.install(&verified, T0).unwrap();
+    app.client.install(verified, T0).unwrap();
     assert_eq!(installed_version(&app), "sample-app 1.1.0\n");
     assert!(matches!(
         app.client.launched(T0 + 5).unwrap(),
@@ -186,7 +186,7 @@ fn update_install_confirm_then_roll_back_a_bad_release() {
         .client
         .download(&release, &app.source, None, None)
         .unwrap();
-    app.client.install(&verified, T0 + 100).unwrap();
+    app.client.install(verified, T0 + 100).unwrap();
     assert_eq!(installed_version(&app), "sample-app 1.2.0\n");
     let outcome = app.client.launched(T0 + 100 + 31 * 60).unwrap();
     assert_eq!(

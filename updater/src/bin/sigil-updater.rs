@@ -14,7 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use clap::{Parser, Subcommand};
 use sigil_updater::client::config::{Config, ConfigError};
 use sigil_updater::client::{Client, ClientError};
-use sigil_updater::download::{AnySource, DownloadError, Progress};
+use sigil_updater::download::{DownloadError, ProgressEvent};
 use sigil_updater::install::LaunchOutcome;
 
 #[derive(Debug, Parser)]
@@ -121,7 +121,10 @@ fn say(text: &str) {
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
-fn progress(p: &Progress) {
+fn progress(event: &ProgressEvent) {
+    let ProgressEvent::Chunk(p) = event else {
+        return;
+    };
     let percent = (p.downloaded * 100).checked_div(p.total).unwrap_or(100);
     eprint!(
         "\rdownloading: {percent:>3}% ({} of {} bytes, {} KiB/s)   ",
@@ -173,22 +176,21 @@ fn run(cli: &Cli) -> Result<(), CliError> {
             }
         }
         Command::Download | Command::Install => {
-            let check = client.check()?;
-            let Some(release) = check.available else {
-                say(&format!("up to date: {}\n", check.current));
+            let Some(update) = client.check_for_update()? else {
+                say(&format!("up to date: {}\n", client.current_version()));
                 return Ok(());
             };
-            let source = AnySource::new(&config.network_options())?;
+            let release = update.release().clone();
             // Progress is for a person watching; scripts get the result lines only.
-            let report: Option<&(dyn Fn(&Progress) + Sync)> =
+            let report: Option<&(dyn Fn(&ProgressEvent) + Sync)> =
                 std::io::stderr().is_terminal().then_some(&progress);
-            let verified = client.download(&release, &source, report, None)?;
+            let verified = update.download(report, None)?;
             say(&format!(
                 "verified {} {} against TUF's hashes and the release key\n",
                 release.target, release.version
             ));
             if matches!(cli.command, Command::Install) {
-                client.install(&verified, now()?)?;
+                client.install(verified, now()?)?;
                 let pending = client.installer().state().pending.clone();
                 let deadline = pending.map(|p| p.policy.deadline_secs).unwrap_or_default();
                 say(&format!(

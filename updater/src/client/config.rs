@@ -8,7 +8,7 @@ use serde::Deserialize;
 use sigil_keys::minisign::MinisignPublicKey;
 
 use super::{Client, ClientError, Receipts, Settings, load_install_id};
-use crate::download::{NetworkOptions, RetryPolicy};
+use crate::download::{AnySource, NetworkOptions, RetryPolicy};
 use crate::install::archive::Limits as ArchiveLimits;
 use crate::install::{HealthPolicy, Installer};
 use crate::release::{Channel, Downgrade};
@@ -194,7 +194,12 @@ impl Config {
             retry: RetryPolicy::default(),
             archive_limits: ArchiveLimits::default(),
         };
-        let mut client = Client::new(make_updater, installer, settings);
+        let source =
+            AnySource::new(&self.network_options()).map_err(|source| ClientError::Download {
+                target: String::new(),
+                source: Box::new(source),
+            })?;
+        let mut client = Client::new(make_updater, installer, settings).with_source(source);
         if let Some(key) = &self.receipt_key {
             let signer = sigil_keys::LocalSigner::load(
                 sigil_keys::KeySource::File(key.clone()),

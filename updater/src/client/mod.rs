@@ -23,7 +23,9 @@ use sigil_keys::minisign::{
 
 pub use receipts::Receipts;
 
-use crate::download::{Download, DownloadError, Progress, RangeSource, RetryPolicy};
+use crate::download::{
+    AnySource, Download, DownloadError, NetworkOptions, ProgressEvent, RangeSource, RetryPolicy,
+};
 use crate::install::archive::Limits as ArchiveLimits;
 use crate::install::{HealthPolicy, InstallError, Installer, LaunchOutcome};
 use crate::release::{Channel, Downgrade, InstallId, Installation, Release, ReleaseError, Skipped};
@@ -111,13 +113,94 @@ pub struct Check {
     pub invalid: Vec<ReleaseError>,
 }
 
-/// A release downloaded and verified twice: TUF's hashes, then the pinned release key.
-#[derive(Debug, Clone)]
-pub struct Verified {
-    pub release: Release,
-    pub path: PathBuf,
+/// A release downloaded and verified twice: TUF's length and hashes, then the pinned release
+/// key. Only [`Client::download`] (and [`Update::download`]) make one, and
+/// [`Client::install`] consumes it: no other code can pass an unchecked file to the installer.
+#[derive(Debug)]
+pub struct Downloaded {
+    release: Release,
+    path: PathBuf,
+    trusted_comment: String,
+}
+
+impl Downloaded {
+    /// The release this file is.
+    #[must_use]
+    pub fn release(&self) -> &Release {
+        &self.release
+    }
+
+    /// Where the verified file is, until it is installed.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The trusted comment of the release's signature.
-    pub trusted_comment: String,
+    #[must_use]
+    pub fn trusted_comment(&self) -> &str {
+        &self.trusted_comment
+    }
+}
+
+/// A release to move to, from [`Client::check_for_update`]: it holds the client until it is
+/// downloaded (or dropped).
+pub struct Update<'c> {
+    client: &'c mut Client,
+    current: Version,
+    release: Release,
+    skipped: Vec<(Release, Skipped)>,
+    invalid: Vec<ReleaseError>,
+}
+
+impl std::fmt::Debug for Update<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Update")
+            .field("current", &self.current)
+            .field("release", &self.release)
+            .field("skipped", &self.skipped)
+            .field("invalid", &self.invalid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Update<'_> {
+    /// The version running now.
+    #[must_use]
+    pub fn current(&self) -> &Version {
+        &self.current
+    }
+
+    /// The release chosen.
+    #[must_use]
+    pub fn release(&self) -> &Release {
+        &self.release
+    }
+
+    /// Releases passed over, and why.
+    #[must_use]
+    pub fn skipped(&self) -> &[(Release, Skipped)] {
+        &self.skipped
+    }
+
+    /// Targets whose release metadata is malformed: never chosen, reported.
+    #[must_use]
+    pub fn invalid(&self) -> &[ReleaseError] {
+        &self.invalid
+    }
+
+    /// Downloads the release through the client's source (see [`Client::with_source`]) and
+    /// verifies it; `progress` gets every [`ProgressEvent`], and setting `cancel` stops the
+    /// download, keeping what arrived to resume from.
+    pub fn download(
+        self,
+        progress: Option<&(dyn Fn(&ProgressEvent) + Sync)>,
+        cancel: Option<&AtomicBool>,
+    ) -> Result<Downloaded, ClientError> {
+        let source = self.client.source()?;
+        self.client
+            .download(&self.release, source.as_ref(), progress, cancel)
+    }
 }
 
 /// Makes a TUF [`Updater`] from the persisted trusted state. One updater performs one refresh
@@ -131,6 +214,7 @@ pub struct Client {
     installer: Installer,
     settings: Settings,
     receipts: Option<Receipts>,
+    source: Option<std::sync::Arc<dyn RangeSource>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -157,7 +241,30 @@ impl Client {
             installer,
             settings,
             receipts: None,
+            source: None,
         }
+    }
+
+    /// Where [`Update::download`] fetches artifacts from. Default: HTTP(S) and `file://`
+    /// ([`AnySource`]) with the system's proxy settings.
+    #[must_use]
+    pub fn with_source(mut self, source: impl RangeSource + 'static) -> Self {
+        self.source = Some(std::sync::Arc::new(source));
+        self
+    }
+
+    fn source(&mut self) -> Result<std::sync::Arc<dyn RangeSource>, ClientError> {
+        if let Some(source) = &self.source {
+            return Ok(std::sync::Arc::clone(source));
+        }
+        let source: std::sync::Arc<dyn RangeSource> = std::sync::Arc::new(
+            AnySource::new(&NetworkOptions::default()).map_err(|source| ClientError::Download {
+                target: String::new(),
+                source: Box::new(source),
+            })?,
+        );
+        self.source = Some(std::sync::Arc::clone(&source));
+        Ok(source)
     }
 
     /// Record every step in a custody log.
@@ -234,15 +341,30 @@ impl Client {
         })
     }
 
-    /// Downloads `release` (resuming a part from before), verifies it against the length and
-    /// hashes of trusted metadata as it streams, then its signature against the pinned key.
+    /// Refreshes trusted metadata and returns the release to move to, if there is one. For
+    /// the whole report (why each release was passed over) when there is none, see
+    /// [`Self::check`].
+    pub fn check_for_update(&mut self) -> Result<Option<Update<'_>>, ClientError> {
+        let check = self.check()?;
+        Ok(check.available.map(|release| Update {
+            client: self,
+            current: check.current,
+            release,
+            skipped: check.skipped,
+            invalid: check.invalid,
+        }))
+    }
+
+    /// Downloads `release` from `source` (resuming a part from before), verifies it against
+    /// the length and hashes of trusted metadata as it streams, then its signature against the
+    /// pinned key.
     pub fn download(
         &mut self,
         release: &Release,
         source: &dyn RangeSource,
-        progress: Option<&(dyn Fn(&Progress) + Sync)>,
+        progress: Option<&(dyn Fn(&ProgressEvent) + Sync)>,
         cancel: Option<&AtomicBool>,
-    ) -> Result<Verified, ClientError> {
+    ) -> Result<Downloaded, ClientError> {
         let target = release.target.clone();
         let path = TargetPath::parse(&target).map_err(|e| ClientError::TargetName {
             target: target.clone(),
@@ -288,7 +410,7 @@ impl Client {
         )
         .retry(self.settings.retry);
         if let Some(progress) = progress {
-            download = download.on_progress(progress);
+            download = download.on_event(progress);
         }
         if let Some(cancel) = cancel {
             download = download.cancel_flag(cancel);
@@ -330,7 +452,7 @@ impl Client {
                 &self.settings.release_key,
             )?;
         }
-        Ok(Verified {
+        Ok(Downloaded {
             release: release.clone(),
             path: downloaded,
             trusted_comment: verified.trusted_comment,
@@ -339,7 +461,7 @@ impl Client {
 
     /// Installs a verified release and switches to it; it must then confirm its health.
     /// `now` is Unix seconds.
-    pub fn install(&mut self, verified: &Verified, now: u64) -> Result<(), ClientError> {
+    pub fn install(&mut self, verified: Downloaded, now: u64) -> Result<(), ClientError> {
         let version = &verified.release.version;
         let previous = self.installer.state().current.clone();
         self.installer

@@ -135,6 +135,23 @@ pub struct Progress {
     pub resumed_from: u64,
 }
 
+/// What a download is doing, as one event type for a callback, a channel or a Node/Tauri
+/// binding. In order: `Started` once per connection, `Chunk` after every chunk written,
+/// `Verifying` once the last byte arrived (while the digests finish), `Finished` once the
+/// file verified and is at its destination. A retry starts again at `Started`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProgressEvent {
+    /// A connection is open: `total` bytes in all, `resumed_from` of them already on disk.
+    Started { total: u64, resumed_from: u64 },
+    /// Bytes arrived.
+    Chunk(Progress),
+    /// Every byte arrived; the digests are being checked.
+    Verifying,
+    /// The file verified and is at `path`.
+    Finished { path: PathBuf },
+}
+
 /// How often and how patiently to retry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -184,6 +201,7 @@ pub struct Download<'a> {
     destination: PathBuf,
     retry: RetryPolicy,
     progress: Option<&'a (dyn Fn(&Progress) + Sync)>,
+    events: Option<&'a (dyn Fn(&ProgressEvent) + Sync)>,
     cancel: Option<&'a AtomicBool>,
     sleeper: &'a dyn Sleeper,
     keep_partial: bool,
@@ -210,6 +228,7 @@ impl<'a> Download<'a> {
             destination: destination.to_owned(),
             retry: RetryPolicy::default(),
             progress: None,
+            events: None,
             cancel: None,
             sleeper: &ThreadSleeper,
             keep_partial: true,
@@ -236,6 +255,19 @@ impl<'a> Download<'a> {
     pub fn on_progress(mut self, progress: &'a (dyn Fn(&Progress) + Sync)) -> Self {
         self.progress = Some(progress);
         self
+    }
+
+    /// Called with every [`ProgressEvent`].
+    #[must_use]
+    pub fn on_event(mut self, events: &'a (dyn Fn(&ProgressEvent) + Sync)) -> Self {
+        self.events = Some(events);
+        self
+    }
+
+    fn event(&self, event: ProgressEvent) {
+        if let Some(report) = self.events {
+            report(&event);
+        }
     }
 
     /// Set to `true` (from any thread) to stop; the part file is kept to resume from.
@@ -340,14 +372,23 @@ impl<'a> Download<'a> {
             have = 0;
         }
         let resumed_from = have;
-        let mut digests = expected_digests(self.hashes).map_err(|_| DownloadError::NoSupportedHash)?;
+        self.event(ProgressEvent::Started {
+            total: self.length,
+            resumed_from,
+        });
+        let mut digests =
+            expected_digests(self.hashes).map_err(|_| DownloadError::NoSupportedHash)?;
         for sink in sinks.iter_mut() {
             sink.reset();
         }
         let mut all: Vec<&mut dyn ChunkSink> = digests
             .iter_mut()
             .map(|digest| digest as &mut dyn ChunkSink)
-            .chain(sinks.iter_mut().map(|sink| &mut **sink as &mut dyn ChunkSink))
+            .chain(
+                sinks
+                    .iter_mut()
+                    .map(|sink| &mut **sink as &mut dyn ChunkSink),
+            )
             .collect();
         let streamed = std::thread::scope(|scope| {
             let mut fanout = Fanout::start(scope, &mut all);
@@ -359,10 +400,14 @@ impl<'a> Download<'a> {
                 Some(body) => self.stream(body, url, resumed_from, &mut part, &mut fanout)?,
                 None => resumed_from,
             };
+            self.event(ProgressEvent::Verifying);
             fanout.finish();
             Ok::<u64, DownloadError>(received)
         })?;
-        part.sync_all().map_err(write_error)?;
+        // Not synced: nothing trusts these bytes because they are on disk. A part is hashed
+        // again before a resume builds on it, and the installer reads the verified file at once
+        // and makes durable what it installs; after a power cut the worst case is a download
+        // that starts again, never an unverified file used.
         if streamed < self.length {
             return Err(DownloadError::Truncated {
                 url: url.to_owned(),
@@ -386,6 +431,9 @@ impl<'a> Download<'a> {
             path: self.destination.clone(),
             source,
         })?;
+        self.event(ProgressEvent::Finished {
+            path: self.destination.clone(),
+        });
         Ok(self.destination.clone())
     }
 
@@ -464,18 +512,21 @@ impl<'a> Download<'a> {
                 part.write_all(&chunk[..filled]).map_err(write_error)?;
                 fanout.feed(chunk, filled);
                 received += filled as u64;
-                if let Some(report) = self.progress {
+                if self.progress.is_some() || self.events.is_some() {
                     let seconds = started.elapsed().as_secs_f64().max(1e-3);
-                    report(&Progress {
+                    let progress = Progress {
                         downloaded: received,
                         total: self.length,
                         bytes_per_second: ((received - resumed_from) as f64 / seconds) as u64,
                         resumed_from,
-                    });
+                    };
+                    if let Some(report) = self.progress {
+                        report(&progress);
+                    }
+                    self.event(ProgressEvent::Chunk(progress));
                 }
             }
             if let Some(failure) = failure {
-                part.sync_all().map_err(write_error)?;
                 return Err(failure);
             }
             if ended {

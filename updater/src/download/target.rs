@@ -40,10 +40,7 @@ impl RangeSource for TransportSource<'_> {
             .transport
             .fetch(url, self.length)
             .map_err(DownloadError::Transport)?;
-        Ok(Body {
-            reader,
-            offset: 0,
-        })
+        Ok(Body { reader, offset: 0 })
     }
 }
 
@@ -59,8 +56,11 @@ pub trait TargetDownload {
 
     /// The local copy of `target` in `dir`, if it exists and matches the trusted length and
     /// hashes.
-    fn cached_target(&self, target: &TargetInfo, dir: &Path)
-    -> Result<Option<PathBuf>, UpdateError>;
+    fn cached_target(
+        &self,
+        target: &TargetInfo,
+        dir: &Path,
+    ) -> Result<Option<PathBuf>, UpdateError>;
 
     /// Downloads `target` from `target_base_url` into `dir`, unless a matching copy is already
     /// there, and returns its path. With consistent snapshots the file is fetched as

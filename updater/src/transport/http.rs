@@ -2,8 +2,8 @@
 
 use std::io::Read;
 
-use super::{Transport, TransportError};
 use super::NetworkOptions;
+use super::{Transport, TransportError};
 use sigil_tuf::Limits;
 
 /// Fetches `http://` and `https://` URLs. Certificates are checked by the platform verifier.
@@ -21,10 +21,7 @@ impl HttpTransport {
 
     /// Builds the client with a proxy and headers (a private feed's token), as artifact
     /// downloads use them.
-    pub fn with_network(
-        limits: &Limits,
-        network: &NetworkOptions,
-    ) -> Result<Self, TransportError> {
+    pub fn with_network(limits: &Limits, network: &NetworkOptions) -> Result<Self, TransportError> {
         // The blocking client applies the read timeout to sending the request and to each read
         // of the body: a stalled server is abandoned after it.
         let client = super::http_client(network, limits.connect_timeout, limits.read_timeout)

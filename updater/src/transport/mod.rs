@@ -10,8 +10,8 @@ mod network;
 
 pub use file::FileTransport;
 pub use http::HttpTransport;
-pub use network::{NetworkError, NetworkOptions};
 pub(crate) use network::http_client;
+pub use network::{NetworkError, NetworkOptions};
 pub use sigil_tuf::transport::{
     ThroughputGuard, Transport, TransportError, read_error, read_to_limit,
 };

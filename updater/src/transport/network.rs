@@ -33,7 +33,6 @@ impl std::fmt::Debug for NetworkOptions {
     }
 }
 
-
 /// Why an HTTPS client could not be built.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
