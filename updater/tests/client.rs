@@ -15,7 +15,7 @@ use sigil_custody::{
 use sigil_keys::minisign::{MinisignSecretKey, SignOptions, sign_reader};
 use sigil_keys::{PrivateKey, Scheme};
 use sigil_updater::client::{Client, ClientError, Receipts, Settings};
-use sigil_updater::download::{Body, DownloadError, RangeSource, RetryPolicy};
+use sigil_updater::download::{Body, DownloadError, ProgressEvent, RangeSource, RetryPolicy};
 use sigil_updater::install::archive::Limits;
 use sigil_updater::install::{HealthPolicy, Installer, LaunchOutcome};
 use sigil_updater::release::{Channel, Downgrade, InstallId};
@@ -151,6 +151,66 @@ fn installed_version(app: &App) -> String {
 }
 
 const T0: u64 = 1_893_456_000;
+
+/// The flow an app runs, from its starting point: check, download with progress, install,
+/// confirm; the client's own source, no source passed by hand.
+#[test]
+fn an_app_checks_downloads_with_progress_and_installs_through_the_update() {
+    let mut repo = Repo::new();
+    let release_key = MinisignSecretKey::generate().unwrap();
+    let name = publish_release(&mut repo, "1.1.0", Some(&release_key));
+    let app = app(&repo, &release_key);
+    let App {
+        client,
+        source,
+        _dir,
+        ..
+    } = app;
+    let mut client = client.with_source(source);
+
+    let update = client
+        .check_for_update()
+        .unwrap()
+        .expect("1.1.0 is offered");
+    assert_eq!(update.current(), &Version::new(1, 0, 0));
+    assert_eq!(update.release().target, name);
+    let events = std::sync::Mutex::new(Vec::new());
+    let record = |event: &ProgressEvent| events.lock().unwrap().push(event.clone());
+    let downloaded = update.download(Some(&record), None).unwrap();
+    let events = events.into_inner().unwrap();
+    let length = std::fs::metadata(downloaded.path()).unwrap().len();
+    assert_eq!(
+        events.first(),
+        Some(&ProgressEvent::Started {
+            total: length,
+            resumed_from: 0
+        })
+    );
+    let chunks: Vec<u64> = events
+        .iter()
+        .filter_map(|event| match event {
+            ProgressEvent::Chunk(progress) => Some(progress.downloaded),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(chunks.last(), Some(&length));
+    assert_eq!(
+        &events[events.len() - 2..],
+        &[
+            ProgressEvent::Verifying,
+            ProgressEvent::Finished {
+                path: downloaded.path().to_owned()
+            }
+        ]
+    );
+    client.install(downloaded, T0).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(client.current_dir().unwrap().join("app/VERSION")).unwrap(),
+        "sample-app 1.1.0\n"
+    );
+    client.confirm().unwrap();
+    assert!(client.check_for_update().unwrap().is_none());
+}
 
 #[test]
 fn update_install_confirm_then_roll_back_a_bad_release() {
