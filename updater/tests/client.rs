@@ -16,9 +16,9 @@ use sigil_keys::minisign::{MinisignSecretKey, SignOptions, sign_reader};
 use sigil_keys::{PrivateKey, Scheme};
 use sigil_updater::client::{Client, ClientError, Receipts, Settings};
 use sigil_updater::download::{Body, DownloadError, ProgressEvent, RangeSource, RetryPolicy};
-use sigil_updater::install::archive::Limits;
-use sigil_updater::install::{HealthPolicy, Installer, LaunchOutcome};
-use sigil_updater::release::{Channel, Downgrade, InstallId};
+
+use sigil_updater::install::{Installer, LaunchOutcome};
+use sigil_updater::release::InstallId;
 use sigil_updater::tuf::{DirStorage, FixedClock, UpdaterBuilder};
 use support::{METADATA_URL, NOW, Repo, TARGETS_URL, TestTransport};
 
@@ -112,23 +112,19 @@ fn app(repo: &Repo, release_key: &MinisignSecretKey) -> App {
             .load()
     };
     let installer = Installer::open(&dir.path().join("install")).unwrap();
-    let settings = Settings {
-        target_urls: vec![TARGETS_URL.to_owned()],
-        download_dir: dir.path().join("downloads"),
-        release_key: release_key.public_key(),
-        shipped_version: Version::new(1, 0, 0),
-        channel: Channel::stable(),
-        platform: "linux".into(),
-        arch: "x86_64".into(),
-        install_id: InstallId::from_bytes([3; 16]),
-        downgrade: Downgrade::Refuse,
-        health: HealthPolicy::default(),
-        retry: RetryPolicy {
-            attempts_per_url: 1,
-            ..RetryPolicy::default()
-        },
-        archive_limits: Limits::default(),
-    };
+    let settings = Settings::new(
+        vec![TARGETS_URL.to_owned()],
+        dir.path().join("downloads"),
+        release_key.public_key(),
+        Version::new(1, 0, 0),
+        InstallId::from_bytes([3; 16]),
+    )
+    .platform("linux")
+    .arch("x86_64")
+    .retry(RetryPolicy {
+        attempts_per_url: 1,
+        ..RetryPolicy::default()
+    });
     let device_key = PrivateKey::generate(Scheme::Ed25519).unwrap();
     let receipts = Receipts::open(
         &dir.path().join("custody"),

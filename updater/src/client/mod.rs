@@ -80,25 +80,117 @@ pub enum ClientError {
     },
 }
 
-/// What this app is and where its update data lives.
+/// What this app is and where its update data lives. The inputs without a sensible default
+/// are the arguments of [`Settings::new`]; the rest have documented defaults, changed with the
+/// builder methods.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Base URLs the artifacts are served from, tried in order (mirrors).
-    pub target_urls: Vec<String>,
-    /// Where downloads are kept until installed (and resumed from).
-    pub download_dir: PathBuf,
-    /// The minisign key that signs releases, pinned in the app.
-    pub release_key: MinisignPublicKey,
-    /// The version the app shipped as, used until the installer records one.
-    pub shipped_version: Version,
-    pub channel: Channel,
-    pub platform: String,
-    pub arch: String,
-    pub install_id: InstallId,
-    pub downgrade: Downgrade,
-    pub health: HealthPolicy,
-    pub retry: RetryPolicy,
-    pub archive_limits: ArchiveLimits,
+    target_urls: Vec<String>,
+    download_dir: PathBuf,
+    release_key: MinisignPublicKey,
+    shipped_version: Version,
+    install_id: InstallId,
+    channel: Channel,
+    platform: String,
+    arch: String,
+    downgrade: Downgrade,
+    health: HealthPolicy,
+    retry: RetryPolicy,
+    archive_limits: ArchiveLimits,
+}
+
+impl Settings {
+    /// - `target_urls`: base URLs the artifacts are served from, tried in order (mirrors);
+    /// - `download_dir`: where downloads are kept until installed (and resumed from);
+    /// - `release_key`: the minisign key that signs releases, pinned in the app;
+    /// - `shipped_version`: the version the app shipped as, used until the installer records
+    ///   one;
+    /// - `install_id`: this installation's stable id, for staged rollouts (see
+    ///   [`load_install_id`]).
+    ///
+    /// Defaults: the `stable` channel; the platform and architecture this binary was built for
+    /// (`linux`, `macos`, `windows`; `x86_64`, `aarch64`); no downgrades; the health policy's
+    /// default (30 minutes, 3 launches); the retry policy's default (4 attempts per mirror,
+    /// backoff from 0.5 s to 30 s, connections slower than 1 KiB/s dropped after 30 s); the
+    /// archive limits' defaults.
+    #[must_use]
+    pub fn new(
+        target_urls: Vec<String>,
+        download_dir: PathBuf,
+        release_key: MinisignPublicKey,
+        shipped_version: Version,
+        install_id: InstallId,
+    ) -> Self {
+        Self {
+            target_urls,
+            download_dir,
+            release_key,
+            shipped_version,
+            install_id,
+            channel: Channel::stable(),
+            platform: std::env::consts::OS.to_owned(),
+            arch: std::env::consts::ARCH.to_owned(),
+            downgrade: Downgrade::Refuse,
+            health: HealthPolicy::default(),
+            retry: RetryPolicy::default(),
+            archive_limits: ArchiveLimits::default(),
+        }
+    }
+
+    /// The release channel this installation follows.
+    #[must_use]
+    pub fn channel(mut self, channel: Channel) -> Self {
+        self.channel = channel;
+        self
+    }
+
+    /// The platform name releases must carry, where this binary's is not the one published.
+    #[must_use]
+    pub fn platform(mut self, platform: impl Into<String>) -> Self {
+        self.platform = platform.into();
+        self
+    }
+
+    /// The architecture name releases must carry.
+    #[must_use]
+    pub fn arch(mut self, arch: impl Into<String>) -> Self {
+        self.arch = arch.into();
+        self
+    }
+
+    /// Whether a user who left a prerelease channel may go back to its newest release.
+    #[must_use]
+    pub fn downgrade(mut self, downgrade: Downgrade) -> Self {
+        self.downgrade = downgrade;
+        self
+    }
+
+    /// How long and for how many launches a new version has to confirm its health.
+    #[must_use]
+    pub fn health(mut self, health: HealthPolicy) -> Self {
+        self.health = health;
+        self
+    }
+
+    /// How often and how patiently downloads are retried.
+    #[must_use]
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Bounds on what an archive may unpack to.
+    #[must_use]
+    pub fn archive_limits(mut self, limits: ArchiveLimits) -> Self {
+        self.archive_limits = limits;
+        self
+    }
+
+    /// The minisign key releases must be signed by.
+    #[must_use]
+    pub fn release_key(&self) -> &MinisignPublicKey {
+        &self.release_key
+    }
 }
 
 /// The outcome of a check.
@@ -603,5 +695,41 @@ pub fn load_install_id(path: &Path) -> Result<InstallId, ClientError> {
             Ok(id)
         }
         Err(e) => Err(io(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_defaults_are_the_documented_ones() {
+        let key = sigil_keys::minisign::MinisignSecretKey::generate()
+            .map(|key| key.public_key())
+            .unwrap_or_else(|_| panic!("key generation"));
+        let settings = Settings::new(
+            vec!["https://updates.example.com/targets/".into()],
+            PathBuf::from("/data/downloads"),
+            key,
+            Version::new(1, 0, 0),
+            InstallId::from_bytes([7; 16]),
+        );
+        assert_eq!(settings.channel, Channel::stable());
+        assert_eq!(settings.platform, std::env::consts::OS);
+        assert_eq!(settings.arch, std::env::consts::ARCH);
+        assert_eq!(settings.downgrade, Downgrade::Refuse);
+        assert_eq!(settings.health, HealthPolicy::default());
+        assert_eq!(settings.retry, RetryPolicy::default());
+        let changed = settings
+            .channel(Channel::new("beta").unwrap_or_else(|_| panic!("channel")))
+            .platform("macos")
+            .arch("aarch64")
+            .downgrade(Downgrade::Allow);
+        assert_eq!(changed.channel.as_str(), "beta");
+        assert_eq!(
+            (changed.platform.as_str(), changed.arch.as_str()),
+            ("macos", "aarch64")
+        );
+        assert_eq!(changed.downgrade, Downgrade::Allow);
     }
 }
