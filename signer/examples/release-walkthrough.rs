@@ -39,7 +39,7 @@ use sigil_updater::download::{AnySource, NetworkOptions, RetryPolicy};
 use sigil_updater::install::archive::Limits;
 use sigil_updater::install::{HealthPolicy, Installer, LaunchOutcome};
 use sigil_updater::release::{Channel, Downgrade, InstallId};
-use sigil_updater::tuf::{DefaultTransport, DirStorage, UpdaterBuilder};
+use sigil_updater::tuf::{DefaultTransport, DirStorage, FixedClock, UnixTime, UpdaterBuilder};
 
 /// The sample app's npm lockfile: what its build would ship.
 const SAMPLE_LOCKFILE: &str = r#"{
@@ -191,15 +191,15 @@ fn main() -> Result<(), Box<dyn Error>> {
         no_proxy: true,
         ..NetworkOptions::default()
     })?;
-    let now = 1_900_000_000u64;
+    let now = UnixTime::saturating_from_unix_seconds(1_900_000_000);
     let check = app.check()?;
     let release = check.available.ok_or("1.1.0 should be offered")?;
     println!("   check: {} -> {}", check.current, release.version);
     let verified = app.download(&release, &source, None, None)?;
     println!("   downloaded and verified: TUF length and hashes, then the pinned release key");
-    app.install(&verified, now)?;
+    app.install(&verified, &FixedClock(now))?;
     println!("   installed; app/current -> {}", running(&app)?);
-    app.launched(now + 10)?;
+    app.launched(&FixedClock(now.saturating_add_seconds(10)))?;
     app.confirm()?;
     println!("   1.1.0 started and confirmed its health");
 
@@ -207,13 +207,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     publish(&mut repository, "1.2.0", &release_key, &mut log)?;
     let release = app.check()?.available.ok_or("1.2.0 should be offered")?;
     let verified = app.download(&release, &source, None, None)?;
-    app.install(&verified, now + 100)?;
+    app.install(&verified, &FixedClock(now.saturating_add_seconds(100)))?;
     println!(
         "   installed {}; it crashes at start and never confirms",
         running(&app)?
     );
-    let later = now + 100 + HealthPolicy::default().deadline_secs + 1;
-    match app.launched(later)? {
+    let deadline = i64::try_from(HealthPolicy::default().deadline_secs)?;
+    let later = now.saturating_add_seconds(100 + deadline + 1);
+    match app.launched(&FixedClock(later))? {
         LaunchOutcome::RolledBack { from, to } => {
             println!(
                 "   next launch: rolled back from {from} to {to}; {from} is never offered again"
