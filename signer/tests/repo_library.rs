@@ -267,3 +267,23 @@ fn a_root_rotation_refused_by_the_client_is_taken_back_off_the_site() {
         vec![std::path::PathBuf::from("metadata/2.root.json")]
     );
 }
+
+#[test]
+fn an_expiry_past_year_9999_is_written_as_the_last_second_the_format_can_hold() {
+    // Four million days (some 11,000 years) from 2030 is past the four-digit years of `expires`:
+    // the root is written to expire at 9999-12-31T23:59:59Z, which every client reads, not
+    // as a five-digit year that none does.
+    let dir = tempfile::tempdir().unwrap();
+    let created = InitRequest::new(&dir.path().join("repo"), &dir.path().join("keys"), None)
+        .expiry(ExpiryPolicy::parse("root=4000000d").unwrap())
+        .create(&at(T0))
+        .unwrap();
+    let repository = created.repository;
+    let expires = &repository.root().signed().expires;
+    assert_eq!(expires.to_string(), "9999-12-31T23:59:59Z");
+    assert_eq!(
+        Expires::parse(&expires.to_string()).unwrap(),
+        expires.clone()
+    );
+    assert!(repository.status(instant(T0)).is_publishable());
+}
