@@ -186,9 +186,11 @@ fn check(args: CheckArgs) -> Result<bool, CliError> {
         Some(path) => Policy::load(path)?,
         None => Policy::builtin(),
     };
+    // One clock for the audit date and the custody entry's time.
+    let clock = SystemClock;
     let today = match args.date {
         Some(d) => d,
-        None => Date::today_utc().ok_or(CliError::Clock)?,
+        None => Date::today(&clock).ok_or(CliError::Clock)?,
     };
     let manifests = if args.no_manifests {
         ManifestSources::default()
@@ -240,7 +242,7 @@ fn check(args: CheckArgs) -> Result<bool, CliError> {
             &signer,
             &report.summary(),
             args.policy.as_deref(),
-            &SystemClock,
+            &clock,
         )?;
         log.sign_checkpoint(&args.log_origin, &signer)?;
         eprintln!(

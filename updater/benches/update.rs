@@ -210,7 +210,7 @@ fn run_one(mib: u64) {
     let release = client.check().unwrap().available.unwrap();
     let verified = client.download(&release, &FileSource, None, None).unwrap();
     let downloaded = start.elapsed();
-    client.install(verified, 1).unwrap();
+    client.install(verified, &FixedClock(NOW)).unwrap();
     let total = start.elapsed();
     println!(
         "{mib:>5} MiB release: download+verify {:>7.2} s ({:>6.0} MiB/s), +install {:>7.2} s total; peak RSS {:.1} MiB (before: {:.1})",

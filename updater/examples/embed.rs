@@ -11,12 +11,7 @@ use sigil_updater::client::Client;
 use sigil_updater::client::config::Config;
 use sigil_updater::download::ProgressEvent;
 use sigil_updater::install::LaunchOutcome;
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
-}
+use sigil_updater::tuf::SystemClock;
 
 // ANCHOR: client
 fn make_client(config_path: &Path) -> Result<Client, Box<dyn std::error::Error>> {
@@ -27,7 +22,7 @@ fn make_client(config_path: &Path) -> Result<Client, Box<dyn std::error::Error>>
 
 // ANCHOR: launch
 fn at_start(client: &mut Client) -> Result<(), Box<dyn std::error::Error>> {
-    if let LaunchOutcome::RolledBack { from, to } = client.launched(unix_now())? {
+    if let LaunchOutcome::RolledBack { from, to } = client.launched(&SystemClock)? {
         eprintln!("{from} did not confirm its health: rolled back to {to}");
     }
     Ok(())
@@ -60,7 +55,7 @@ fn update(client: &mut Client, cancel: &AtomicBool) -> Result<bool, Box<dyn std:
     // TUF's length and hashes as the bytes stream, then the release key pinned in the app.
     let downloaded = update.download(Some(&on_event), Some(cancel))?;
     // Atomic switch; the new version must confirm its health or it is rolled back.
-    client.install(downloaded, unix_now())?;
+    client.install(downloaded, &SystemClock)?;
     Ok(true)
 }
 // ANCHOR_END: update

@@ -146,7 +146,12 @@ fn installed_version(app: &App) -> String {
     std::fs::read_to_string(app.client.current_dir().unwrap().join("app/VERSION")).unwrap()
 }
 
-const T0: u64 = 1_893_456_000;
+const T0: i64 = 1_893_456_000;
+
+/// A clock that reads `seconds` after 1970.
+fn at(seconds: i64) -> FixedClock {
+    FixedClock(sigil_time::Timestamp::from_unix_seconds(seconds).unwrap())
+}
 
 /// The flow an app runs, from its starting point: check, download with progress, install,
 /// confirm; the client's own source, no source passed by hand.
@@ -199,7 +204,7 @@ fn an_app_checks_downloads_with_progress_and_installs_through_the_update() {
             }
         ]
     );
-    client.install(downloaded, T0).unwrap();
+    client.install(downloaded, &at(T0)).unwrap();
     assert_eq!(
         std::fs::read_to_string(client.current_dir().unwrap().join("app/VERSION")).unwrap(),
         "sample-app 1.1.0\n"
@@ -227,10 +232,10 @@ fn update_install_confirm_then_roll_back_a_bad_release() {
         verified.trusted_comment(),
         "file:app\tversion:1.1.0\tplatform:linux\tarch:x86_64\thashed"
     );
-    app.client.install(verified, T0).unwrap();
+    app.client.install(verified, &at(T0)).unwrap();
     assert_eq!(installed_version(&app), "sample-app 1.1.0\n");
     assert!(matches!(
-        app.client.launched(T0 + 5).unwrap(),
+        app.client.launched(&at(T0 + 5)).unwrap(),
         LaunchOutcome::AwaitingHealth { .. }
     ));
     app.client.confirm().unwrap();
@@ -242,9 +247,9 @@ fn update_install_confirm_then_roll_back_a_bad_release() {
         .client
         .download(&release, &app.source, None, None)
         .unwrap();
-    app.client.install(verified, T0 + 100).unwrap();
+    app.client.install(verified, &at(T0 + 100)).unwrap();
     assert_eq!(installed_version(&app), "sample-app 1.2.0\n");
-    let outcome = app.client.launched(T0 + 100 + 31 * 60).unwrap();
+    let outcome = app.client.launched(&at(T0 + 100 + 31 * 60)).unwrap();
     assert_eq!(
         outcome,
         LaunchOutcome::RolledBack {

@@ -227,7 +227,7 @@ impl Report {
 
     /// The audit date as an RFC 3339 timestamp at midnight UTC.
     fn timestamp(&self) -> String {
-        format!("{}T00:00:00Z", self.options.today)
+        self.options.today.midnight().to_string()
     }
 }
 

@@ -9,9 +9,9 @@
 use std::io::{IsTerminal, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Parser, Subcommand};
+use sigil_time::SystemClock;
 use sigil_updater::client::config::{Config, ConfigError};
 use sigil_updater::client::{Client, ClientError};
 use sigil_updater::download::{DownloadError, ProgressEvent};
@@ -61,8 +61,6 @@ enum CliError {
     Client(#[from] ClientError),
     #[error("network: {0}")]
     Network(#[from] DownloadError),
-    #[error("the system clock is before 1970")]
-    Clock,
 }
 
 impl CliError {
@@ -106,13 +104,6 @@ fn main() -> ExitCode {
             ExitCode::from(if error.is_refusal() { 1 } else { 2 })
         }
     }
-}
-
-fn now() -> Result<u64, CliError> {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .map_err(|_| CliError::Clock)
 }
 
 fn say(text: &str) {
@@ -190,7 +181,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
                 release.target, release.version
             ));
             if matches!(cli.command, Command::Install) {
-                client.install(verified, now()?)?;
+                client.install(verified, &SystemClock)?;
                 let pending = client.installer().state().pending.clone();
                 let deadline = pending.map(|p| p.policy.deadline_secs).unwrap_or_default();
                 say(&format!(
@@ -199,7 +190,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
                 ));
             }
         }
-        Command::Launched => match client.launched(now()?)? {
+        Command::Launched => match client.launched(&SystemClock)? {
             LaunchOutcome::Confirmed => say(&format!("running {}\n", client.current_version())),
             LaunchOutcome::AwaitingHealth {
                 deadline,

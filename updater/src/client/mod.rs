@@ -20,6 +20,7 @@ use semver::Version;
 use sigil_keys::minisign::{
     LegacyMode, MinisignError, MinisignPublicKey, MinisignSignature, verify_reader,
 };
+use sigil_time::Clock;
 
 pub use receipts::Receipts;
 
@@ -551,15 +552,15 @@ impl Client {
         })
     }
 
-    /// Installs a verified release and switches to it; it must then confirm its health.
-    /// `now` is Unix seconds.
-    pub fn install(&mut self, verified: Downloaded, now: u64) -> Result<(), ClientError> {
+    /// Installs a verified release and switches to it; it must then confirm its health, within
+    /// a deadline counted from `clock`'s time.
+    pub fn install(&mut self, verified: Downloaded, clock: &dyn Clock) -> Result<(), ClientError> {
         let version = &verified.release.version;
         let previous = self.installer.state().current.clone();
         self.installer
             .stage(&verified.path, version, &self.settings.archive_limits)?;
         self.installer
-            .activate(version, self.settings.health, now)?;
+            .activate(version, self.settings.health, clock)?;
         if let Some(receipts) = self.receipts.as_mut() {
             let install_path = self.installer.current_dir().unwrap_or_default();
             receipts.installed(
@@ -574,9 +575,9 @@ impl Client {
     }
 
     /// Call at every start of the app: counts the launch, and rolls back a version that has run
-    /// out of time or launches without confirming.
-    pub fn launched(&mut self, now: u64) -> Result<LaunchOutcome, ClientError> {
-        let outcome = self.installer.launched(now)?;
+    /// out of time or launches without confirming, by `clock`'s time.
+    pub fn launched(&mut self, clock: &dyn Clock) -> Result<LaunchOutcome, ClientError> {
+        let outcome = self.installer.launched(clock)?;
         if let (LaunchOutcome::RolledBack { from, to }, Some(receipts)) =
             (&outcome, self.receipts.as_mut())
         {
