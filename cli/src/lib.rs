@@ -36,16 +36,8 @@ use std::process::ExitCode;
 #[derive(Debug, Clone, Copy)]
 pub struct Shell {
     program: &'static str,
-    label: Label,
+    label: &'static str,
     codes: Codes,
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Label {
-    /// `error: <message>`.
-    Error,
-    /// `<program>: <message>`.
-    Program,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -63,15 +55,16 @@ impl Shell {
     pub fn new(program: &'static str) -> Self {
         Self {
             program,
-            label: Label::Error,
+            label: "error",
             codes: Codes::ByKind,
         }
     }
 
-    /// Prints errors as `<program>: <message>` rather than `error: <message>`.
+    /// Prints errors as `<label>: <message>` rather than `error: <message>`, for a tool whose
+    /// users (or a protocol) expect another prefix, such as `sigil-tuf-client: <message>`.
     #[must_use]
-    pub fn label_errors_with_program(mut self) -> Self {
-        self.label = Label::Program;
+    pub fn error_label(mut self, label: &'static str) -> Self {
+        self.label = label;
         self
     }
 
@@ -97,11 +90,7 @@ impl Shell {
             Ok(exit) => exit.into().code(),
             Err(failure) => {
                 let failure = failure.into();
-                let label = match self.label {
-                    Label::Error => "error",
-                    Label::Program => self.program,
-                };
-                note(&render(label, failure.error()));
+                note(&render(self.label, failure.error()));
                 match self.codes {
                     Codes::ByKind => Exit::from(failure.kind()).code(),
                     Codes::Single(code) => code,

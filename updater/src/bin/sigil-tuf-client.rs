@@ -133,7 +133,7 @@ impl Classify for CliError {
 
 fn main() -> ExitCode {
     Shell::new("sigil-tuf-client")
-        .label_errors_with_program()
+        .error_label("sigil-tuf-client")
         .every_failure_exits_with(1)
         .run(|| run(Cli::parse()))
 }
