@@ -30,6 +30,7 @@
 
 pub mod client;
 pub mod download;
+mod error_kind;
 pub mod install;
 pub use sigil_tuf::release;
 pub mod transport;
