@@ -33,11 +33,26 @@ pub(super) fn check(p: &Package, policy: &Policy, today: Date) -> Vec<Finding> {
             return out;
         }
     };
-    if let Reading::Nonstandard { canonical, .. } = &reading {
+    if let Reading::Nonstandard {
+        canonical, unread, ..
+    } = &reading
+    {
+        let left_out = if unread.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (alternatives that are no SPDX license, left out: {})",
+                unread
+                    .iter()
+                    .map(|u| format!("{u:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
         report(
             Code::LicenseNonstandard,
             rules.nonstandard,
-            format!("license {text:?} is not valid SPDX; read as {canonical:?}"),
+            format!("license {text:?} is not valid SPDX; read as {canonical:?}{left_out}"),
         );
     }
     let extra: Vec<spdx::Licensee> = policy

@@ -104,33 +104,10 @@ fn npm_license(p: &Package) -> Option<String> {
     })
 }
 
-/// `license` as a string or `{ "type": ... }`, or the old `licenses` array (all of which
-/// apply, so they are joined with AND).
+/// `license` as a string, `{ "type": ... }` or an array of either, or the old `licenses`
+/// array; array entries are alternatives, joined with `OR`.
 fn npm_manifest_license(manifest: &Value) -> Option<String> {
-    let one = |v: &Value| match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Object(o) => o.get("type").and_then(Value::as_str).map(str::to_owned),
-        _ => None,
-    };
-    if let Some(l) = manifest.get("license").and_then(one) {
-        return Some(l);
-    }
-    let all: Vec<String> = manifest
-        .get("licenses")?
-        .as_array()?
-        .iter()
-        .filter_map(one)
-        .collect();
-    match all.len() {
-        0 => None,
-        1 => all.into_iter().next(),
-        _ => Some(
-            all.iter()
-                .map(|l| format!("({l})"))
-                .collect::<Vec<_>>()
-                .join(" AND "),
-        ),
-    }
+    crate::license::from_manifest(manifest.get("license"), manifest.get("licenses"))
 }
 
 struct CargoDirs<'a> {
@@ -263,7 +240,7 @@ mod tests {
         );
         assert_eq!(pkgs[0].license.as_deref(), Some("MIT"));
         assert_eq!(pkgs[1].license, None);
-        assert_eq!(pkgs[2].license.as_deref(), Some("(MIT) AND (Apache-2.0)"));
+        assert_eq!(pkgs[2].license.as_deref(), Some("MIT OR Apache-2.0"));
         assert_eq!(
             pkgs[3].license, None,
             "control characters are not carried into reports"

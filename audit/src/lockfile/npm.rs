@@ -108,21 +108,19 @@ fn read_packages(
         p.dev = opt_bool(e, "dev", key)?;
         p.optional = opt_bool(e, "optional", key)? || opt_bool(e, "devOptional", key)?;
         p.has_install_script = opt_bool(e, "hasInstallScript", key)?;
-        p.license = license(e, key)?;
+        p.license = license(e);
         p.location = Some(key.clone());
         out.push(p);
     }
     Ok(out)
 }
 
-/// `license` is a string in lockfiles; old manifests copied into them may hold `{type}`.
-fn license(e: &Map<String, Value>, at: &str) -> Result<Option<String>, ErrorKind> {
-    match e.get("license") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(Value::Object(o)) => Ok(opt_str(o, "type", at)?.map(str::to_owned)),
-        Some(other) => Err(malformed(at, "a string \"license\"", &kind(other))),
-    }
+/// `license` as npm copies it from the package's manifest: a string, a `{ "type": ... }`
+/// object, or (old packages such as `tv4@1.3.0`) an array of either, whose entries are
+/// alternatives. Any other shape is left unknown rather than failing the whole lockfile: it is
+/// the package author's metadata, not the lockfile's structure.
+fn license(e: &Map<String, Value>) -> Option<String> {
+    crate::license::from_manifest(e.get("license"), e.get("licenses"))
 }
 
 /// Reads the v1 nested `dependencies` tree, without recursion.

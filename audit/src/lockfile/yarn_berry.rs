@@ -1,5 +1,7 @@
-//! yarn.lock as written by yarn 2 and later (`__metadata` versions 4 to 8): YAML whose keys are
-//! descriptor lists and whose entries carry `resolution` and `checksum`.
+//! yarn.lock as written by yarn 2 and later (`__metadata` version 4 and newer: yarn 4 writes 8,
+//! current yarn 4 releases 10): YAML whose keys are descriptor lists and whose entries carry
+//! `resolution` and `checksum`. Newer metadata versions have changed the checksum's cache key
+//! and added fields, never the fields read here, so every version from 4 up is read.
 //!
 //! Berry does not record the registry, dev-only status or install scripts per package; those
 //! stay unknown here.
@@ -50,10 +52,10 @@ pub(super) fn parse(
         .and_then(|m| m.get("version"))
         .and_then(Node::as_str)
         .ok_or_else(|| malformed("__metadata", "a \"version\"", "none"))?;
-    if !matches!(version.parse::<u32>(), Ok(4..=8)) {
+    if !matches!(version.parse::<u32>(), Ok(4..)) {
         return Err(ErrorKind::UnsupportedVersion {
             format: "yarn.lock (berry)",
-            expected: "__metadata version 4 to 8",
+            expected: "__metadata version 4 or newer",
             found: truncate(version),
         });
     }
