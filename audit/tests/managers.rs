@@ -3,6 +3,8 @@
 //! lockfile entry is found, each license equals the one in the package's own manifest, and a
 //! clean project gives no false findings.
 
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use sigil_audit::Auditor;
