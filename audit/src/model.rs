@@ -160,6 +160,9 @@ pub struct Package {
     pub alias: Option<String>,
     /// Where the lockfile places it (npm `node_modules/a/node_modules/b`), when it says.
     pub location: Option<String>,
+    /// The platforms it is installed on, when the lockfile restricts them (yarn berry
+    /// `conditions: os=darwin & cpu=arm64`; npm and pnpm `os: darwin; cpu: arm64`).
+    pub platforms: Option<String>,
     /// The lockfile it was read from.
     pub lockfile: PathBuf,
 }
@@ -186,6 +189,7 @@ impl Package {
             has_install_script: false,
             alias: None,
             location: None,
+            platforms: None,
             lockfile,
         }
     }

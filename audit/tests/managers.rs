@@ -98,3 +98,172 @@ fn yarn4_metadata_version_10_is_read() {
     );
     assert_eq!(find(&[l], "tv4", "1.3.0").integrity.len(), 1);
 }
+
+/// The licenses the npm packages these fixtures install declare in their own package.json.
+const NPM_LICENSES: &[(&str, &str, &str)] = &[
+    ("debug", "2.6.9", "MIT"),
+    ("ms", "2.0.0", "MIT"),
+    ("ms", "2.1.3", "MIT"),
+    ("tv4", "1.3.0", "Public Domain OR MIT"),
+    ("json-schema", "0.2.3", "AFLv2.1 OR BSD"),
+];
+
+/// Every package of `lockfiles` that is not the project's own code has the license `expected`
+/// gives it (`None`: no manifest declares one on this machine), and there is nothing else.
+fn assert_licenses(lockfiles: &[Lockfile], expected: &[(&str, &str, Option<&str>)]) {
+    let mut found: Vec<(String, String, Option<String>)> = lockfiles
+        .iter()
+        .flat_map(|l| &l.packages)
+        .filter(|p| !p.is_workspace())
+        .map(|p| (p.name.clone(), p.version.clone(), p.license.clone()))
+        .collect();
+    found.sort();
+    found.dedup();
+    let mut want: Vec<(String, String, Option<String>)> = expected
+        .iter()
+        .map(|(n, v, l)| ((*n).to_owned(), (*v).to_owned(), l.map(str::to_owned)))
+        .collect();
+    want.sort();
+    want.dedup();
+    assert_eq!(found, want);
+}
+
+fn npm_expected(
+    extra: &[(&'static str, &'static str, Option<&'static str>)],
+) -> Vec<(&'static str, &'static str, Option<&'static str>)> {
+    NPM_LICENSES
+        .iter()
+        .map(|(n, v, l)| (*n, *v, Some(*l)))
+        .chain(extra.iter().copied())
+        .collect()
+}
+
+/// The only findings a clean project of these fixtures should give: the two old packages'
+/// non-SPDX license spellings, and notes.
+fn assert_clean(findings: &[Finding]) {
+    let unexpected: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.severity != Severity::Note)
+        .filter(|f| {
+            let old = f
+                .package
+                .as_ref()
+                .is_some_and(|p| p.name == "tv4" || p.name == "json-schema");
+            !(old && f.code.as_str() == "license-nonstandard")
+        })
+        .collect();
+    assert!(unexpected.is_empty(), "{}", shown(findings));
+}
+
+#[test]
+fn yarn_classic_reads_nested_copies() {
+    let path = "yarn1/yarn.lock";
+    assert_eq!(read(path).packages.len(), yarn_entries(path));
+    let (lockfiles, findings) = audit(&[path]);
+    // ms@2.0.0 is installed twice, nested under debug and as the alias old-ms; the hoisted
+    // node_modules/ms is 2.1.3. fsevents is for macOS only and not installed here.
+    assert_licenses(&lockfiles, &npm_expected(&[("fsevents", "2.3.3", None)]));
+    assert_clean(&findings);
+}
+
+#[test]
+fn yarn_berry_node_modules_reads_nested_copies() {
+    let path = "yarn4-node-modules/yarn.lock";
+    let (lockfiles, findings) = audit(&[path]);
+    let uninstalled = lockfiles[0]
+        .packages
+        .iter()
+        .filter(|p| {
+            !p.is_workspace()
+                && !NPM_LICENSES
+                    .iter()
+                    .any(|(n, v, _)| p.name == *n && p.version == *v)
+        })
+        .map(|p| (p.name.as_str(), p.version.as_str(), p.license.as_deref()))
+        .collect::<Vec<_>>();
+    // What is left is fsevents (macOS only) and node-gyp's tree, which yarn adds for
+    // fsevents: none of it is installed on this platform.
+    assert!(
+        uninstalled.iter().all(|(_, _, l)| l.is_none()),
+        "{uninstalled:?}"
+    );
+    assert!(uninstalled.iter().any(|(n, _, _)| *n == "fsevents"));
+    let mut expected = npm_expected(&[]);
+    expected.extend(uninstalled);
+    assert_licenses(&lockfiles, &expected);
+    assert_clean(&findings);
+}
+
+#[test]
+fn pnpm9_workspace_reads_peer_suffixed_folders_links_and_files() {
+    let path = "pnpm9-workspace/app/pnpm-lock.yaml";
+    let (lockfiles, findings) = audit(&[path]);
+    let expected = npm_expected(&[
+        ("fsevents", "2.3.3", None),
+        ("react", "18.3.1", Some("MIT")),
+        // Stored under .pnpm/react-dom@18.2.0_react@18.3.1.
+        ("react-dom", "18.2.0", Some("MIT")),
+        ("scheduler", "0.23.2", Some("MIT")),
+        ("loose-envify", "1.4.0", Some("MIT")),
+        ("js-tokens", "4.0.0", Some("MIT")),
+        // `file:../file-lib` and `link:../outside-lib`, read from their folders.
+        ("file-lib", "2.0.0", Some("ISC")),
+        ("outside-lib", "3.1.0", Some("MIT")),
+    ]);
+    assert_licenses(&lockfiles, &expected);
+    let local: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.code.as_str() == "local-source")
+        .collect();
+    assert_eq!(local.len(), 2, "{}", shown(&findings));
+    let others: Vec<Finding> = findings
+        .iter()
+        .filter(|f| f.code.as_str() != "local-source")
+        .cloned()
+        .collect();
+    assert_clean(&others);
+}
+
+#[test]
+fn npm10_workspace_tells_outside_folders_from_members() {
+    let path = "npm10-workspace/app/package-lock.json";
+    let (lockfiles, findings) = audit(&[path]);
+    let l = &lockfiles[0];
+    assert!(find(&lockfiles, "w", "1.0.0").is_workspace());
+    let outside = find(&lockfiles, "outside-npm", "0.4.0");
+    assert_eq!(
+        outside.source,
+        sigil_audit::model::Source::Path {
+            path: Some("../outside-npm".into())
+        }
+    );
+    assert_licenses(
+        std::slice::from_ref(l),
+        &npm_expected(&[
+            ("fsevents", "2.3.3", Some("MIT")),
+            ("outside-npm", "0.4.0", Some("Apache-2.0")),
+        ]),
+    );
+    let others: Vec<Finding> = findings
+        .iter()
+        .filter(|f| f.code.as_str() != "local-source")
+        .cloned()
+        .collect();
+    assert_clean(&others);
+}
+
+#[test]
+fn cargo_path_dependency_outside_the_workspace_has_its_license() {
+    let (lockfiles, findings) = audit(&["cargo-path-outside/ws/Cargo.lock"]);
+    assert!(find(&lockfiles, "app", "0.1.0").is_workspace());
+    let outside = find(&lockfiles, "outside-crate", "0.3.0");
+    assert_eq!(
+        outside.source,
+        sigil_audit::model::Source::Path {
+            path: Some("../outside-crate".into())
+        }
+    );
+    assert_eq!(outside.license.as_deref(), Some("Apache-2.0 OR MIT"));
+    let codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
+    assert_eq!(codes, ["local-source"], "{}", shown(&findings));
+}

@@ -2,8 +2,8 @@
 
 use crate::findings::{Code, Finding};
 use crate::license::{self, Reading, Verdict};
-use crate::model::Package;
-use crate::policy::{Date, Policy};
+use crate::model::{Ecosystem, Package};
+use crate::policy::{Date, Level, Policy};
 
 pub(super) fn check(p: &Package, policy: &Policy, today: Date) -> Vec<Finding> {
     let rules = &policy.licenses;
@@ -15,11 +15,8 @@ pub(super) fn check(p: &Package, policy: &Policy, today: Date) -> Vec<Finding> {
     };
     let clarified = policy.clarification_for(p);
     let Some(text) = clarified.map(|c| &c.license).or(p.license.as_ref()) else {
-        report(
-            Code::LicenseUnknown,
-            rules.unknown,
-            "no license in the lockfile or in a package manifest on disk".to_owned(),
-        );
+        let (level, message) = unknown(p, rules.unknown);
+        report(Code::LicenseUnknown, level, message);
         return out;
     };
     let reading = match license::read(text) {
@@ -88,4 +85,57 @@ pub(super) fn check(p: &Package, policy: &Policy, today: Date) -> Vec<Finding> {
         ),
     }
     out
+}
+
+/// Why a package's license is unknown, and how loudly to say so: an optional package that is
+/// not installed (built for another platform, or left out by the package manager) is reported
+/// as a note, since nothing of it ships from this machine's install.
+fn unknown(p: &Package, level: Level) -> (Level, String) {
+    let project = p.lockfile.parent().unwrap_or(std::path::Path::new("."));
+    let installed = project.join("node_modules").is_dir();
+    let pnp = project.join(".pnp.cjs").is_file();
+    let searched = match (&p.source, p.ecosystem) {
+        (crate::model::Source::Path { path: Some(folder) }, ecosystem) => format!(
+            "no license in the lockfile, and no {} declaring one in the folder {folder}",
+            if ecosystem == Ecosystem::Cargo {
+                "Cargo.toml"
+            } else {
+                "package.json"
+            }
+        ),
+        (_, ecosystem) => match ecosystem {
+            Ecosystem::Cargo => {
+                "no license in a Cargo.toml of this version in the registry cache, the vendor \
+             directories or a path dependency's folder"
+                    .to_owned()
+            }
+            Ecosystem::Npm if pnp => format!(
+                "no license in the lockfile, and no package.json of version {} in the zip archives \
+             .pnp.cjs points at or in .yarn/cache (run `yarn install` to fill the cache, or \
+             clarify the license in the policy)",
+                p.version
+            ),
+            Ecosystem::Npm if installed => format!(
+                "no license in the lockfile, and no package.json of version {} under node_modules",
+                p.version
+            ),
+            Ecosystem::Npm => {
+                "no license in the lockfile, and node_modules is not installed beside \
+             it: install the packages (with --ignore-scripts) before auditing, or clarify the \
+             license in the policy"
+                    .to_owned()
+            }
+        },
+    };
+    if p.optional && (installed || pnp) {
+        let platforms = p
+            .platforms
+            .as_deref()
+            .map_or(String::new(), |c| format!(" (for {c})"));
+        return (
+            level.min_note(),
+            format!("optional package{platforms} not installed on this machine: {searched}"),
+        );
+    }
+    (level, searched)
 }

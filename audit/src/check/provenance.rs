@@ -124,7 +124,19 @@ pub(super) fn check(p: &Package, policy: &Policy) -> Vec<Finding> {
         );
     }
     if downloaded {
+        // yarn berry fetches a package with `conditions` only on matching platforms, and so
+        // writes no checksum for it when the lockfile was made elsewhere.
+        let conditional_berry =
+            p.platforms.is_some() && p.lockfile.file_name().is_some_and(|n| n == "yarn.lock");
         match p.strongest_integrity() {
+            None if conditional_berry => report(
+                Code::IntegrityMissing,
+                rules.missing_integrity.min_note(),
+                format!(
+                    "yarn pins no checksum for a package it fetches only for {}",
+                    p.platforms.as_deref().unwrap_or("some platforms")
+                ),
+            ),
             None => report(
                 Code::IntegrityMissing,
                 rules.missing_integrity,

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::model::{Ecosystem, Package};
+use std::collections::HashMap;
+
+use crate::model::{Ecosystem, Package, Source};
 
 /// The largest manifest read.
 const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
@@ -65,9 +67,16 @@ pub fn fill(packages: &mut [Package], sources: &ManifestSources) {
         archives: registry("cache"),
         vendor: &sources.vendor_dirs,
     };
+    let mut installed: HashMap<PathBuf, Installed> = HashMap::new();
     for p in packages.iter_mut().filter(|p| p.license.is_none()) {
         p.license = match p.ecosystem {
-            Ecosystem::Npm if sources.node_modules => npm_license(p),
+            Ecosystem::Npm if sources.node_modules => {
+                let dir = p.lockfile.parent().unwrap_or(Path::new(".")).to_path_buf();
+                let index = installed
+                    .entry(dir.clone())
+                    .or_insert_with(|| Installed::scan(&dir));
+                npm_license(p, index)
+            }
             Ecosystem::Npm => None,
             Ecosystem::Cargo => cargo_license(p, &dirs),
         }
@@ -75,9 +84,101 @@ pub fn fill(packages: &mut [Package], sources: &ManifestSources) {
     }
 }
 
-fn npm_license(p: &Package) -> Option<String> {
+/// The most manifests indexed under one project's `node_modules`.
+const MAX_INSTALLED: usize = 200_000;
+/// The deepest `node_modules/a/node_modules/b/...` nesting followed.
+const MAX_NESTING: usize = 32;
+
+/// Every package installed under a project's `node_modules`, nested copies and pnpm's
+/// `.pnpm` store included (whatever their folder is called: `a@1.0.0`, the peer-suffixed
+/// `a@1.0.0_b@2.0.0` or `a@1.0.0(b@2.0.0)`), keyed by the name and version their own
+/// `package.json` declares. Symbolic links are not followed: pnpm's and workspaces' links
+/// point at folders that are indexed where they really are, or at the project's own code.
+#[derive(Debug, Default)]
+struct Installed {
+    licenses: HashMap<(String, String), Option<String>>,
+}
+
+impl Installed {
+    fn scan(project: &Path) -> Self {
+        let mut index = Self::default();
+        let mut queue = vec![(project.join("node_modules"), 0usize)];
+        while let Some((dir, depth)) = queue.pop() {
+            if depth > MAX_NESTING || index.licenses.len() >= MAX_INSTALLED {
+                continue;
+            }
+            for entry in real_dirs(&dir) {
+                let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if name == ".pnpm" {
+                    for store in real_dirs(&entry) {
+                        queue.push((store.join("node_modules"), depth + 1));
+                    }
+                } else if name.starts_with('@') {
+                    for scoped in real_dirs(&entry) {
+                        index.add(&scoped, &mut queue, depth);
+                    }
+                } else if !name.starts_with('.') {
+                    index.add(&entry, &mut queue, depth);
+                }
+            }
+        }
+        index
+    }
+
+    fn add(&mut self, dir: &Path, queue: &mut Vec<(PathBuf, usize)>, depth: usize) {
+        if let Some(manifest) = read_small(&dir.join("package.json"))
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        {
+            let field = |k: &str| manifest.get(k).and_then(Value::as_str).map(str::to_owned);
+            // A manifest without a name is named by its folder (`@scope/name` for a scoped one).
+            let folder = || {
+                let own = dir.file_name()?.to_str()?;
+                let parent = dir.parent()?.file_name()?.to_str()?;
+                Some(if parent.starts_with('@') {
+                    format!("{parent}/{own}")
+                } else {
+                    own.to_owned()
+                })
+            };
+            if let (Some(name), Some(version)) = (field("name").or_else(folder), field("version")) {
+                self.licenses
+                    .entry((name, version))
+                    .or_insert_with(|| npm_manifest_license(&manifest));
+            }
+        }
+        queue.push((dir.join("node_modules"), depth + 1));
+    }
+
+    fn get(&self, name: &str, version: &str) -> Option<String> {
+        self.licenses
+            .get(&(name.to_owned(), version.to_owned()))
+            .cloned()
+            .flatten()
+    }
+}
+
+/// The directories (not symbolic links) in `dir`, sorted so that the scan is deterministic.
+fn real_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
+    out.sort();
+    out
+}
+
+fn npm_license(p: &Package, installed: &Installed) -> Option<String> {
     let dir = p.lockfile.parent().unwrap_or(Path::new("."));
-    let installed = p.alias.as_deref().unwrap_or(&p.name);
+    if let Source::Path { path: Some(path) } = &p.source {
+        // A local directory dependency: what is locked is the directory, whatever its version.
+        let manifest: Value =
+            serde_json::from_str(&read_small(&dir.join(path).join("package.json"))?).ok()?;
+        return npm_manifest_license(&manifest);
+    }
+    let installed_as = p.alias.as_deref().unwrap_or(&p.name);
     let mut candidates = Vec::new();
     if let Some(loc) = p
         .location
@@ -86,22 +187,18 @@ fn npm_license(p: &Package) -> Option<String> {
     {
         candidates.push(dir.join(loc));
     }
-    candidates.push(dir.join("node_modules").join(installed));
-    let store = format!("{}@{}", p.name.replace('/', "+"), p.version);
-    candidates.push(
-        dir.join("node_modules")
-            .join(".pnpm")
-            .join(store)
-            .join("node_modules")
-            .join(&p.name),
-    );
-    candidates.into_iter().find_map(|c| {
-        let manifest: Value = serde_json::from_str(&read_small(&c.join("package.json"))?).ok()?;
-        if manifest.get("version").and_then(Value::as_str) != Some(p.version.as_str()) {
-            return None;
-        }
-        npm_manifest_license(&manifest)
-    })
+    candidates.push(dir.join("node_modules").join(installed_as));
+    candidates
+        .into_iter()
+        .find_map(|c| {
+            let manifest: Value =
+                serde_json::from_str(&read_small(&c.join("package.json"))?).ok()?;
+            if manifest.get("version").and_then(Value::as_str) != Some(p.version.as_str()) {
+                return None;
+            }
+            npm_manifest_license(&manifest)
+        })
+        .or_else(|| installed.get(&p.name, &p.version))
 }
 
 /// `license` as a string, `{ "type": ... }` or an array of either, or the old `licenses`
@@ -117,6 +214,10 @@ struct CargoDirs<'a> {
 }
 
 fn cargo_license(p: &Package, dirs: &CargoDirs<'_>) -> Option<String> {
+    if let Source::Path { path: Some(path) } = &p.source {
+        let dir = p.lockfile.parent().unwrap_or(Path::new(".")).join(path);
+        return read_small(&dir.join("Cargo.toml")).and_then(|t| manifest_license(p, &t));
+    }
     let versioned = format!("{}-{}", p.name, p.version);
     let unpacked = dirs
         .sources
@@ -188,7 +289,6 @@ fn archive_manifest(path: &Path, sha256_hex: &str, versioned: &str) -> Option<St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Source;
 
     fn npm(dir: &Path, name: &str, version: &str) -> Package {
         Package::new(

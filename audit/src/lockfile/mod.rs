@@ -17,6 +17,7 @@ mod yaml;
 mod yarn_berry;
 mod yarn_classic;
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -137,13 +138,50 @@ pub fn read(path: &Path, limits: &Limits) -> Result<Lockfile, LockfileError> {
         // source; the workspace manifest beside it tells them apart.
         let manifest = path.with_file_name("Cargo.toml");
         let members = cargo::workspace_members(&manifest, limits.max_file_bytes);
+        let outside = cargo::outside_path_dependencies(&manifest, limits.max_file_bytes);
         for p in &mut lockfile.packages {
-            if p.source == (Source::Path { path: None }) && members.contains(&p.name) {
-                p.source = Source::Workspace;
+            if p.source == (Source::Path { path: None }) {
+                if members.contains(&p.name) {
+                    p.source = Source::Workspace;
+                } else if let Some(dir) = outside.get(&p.name) {
+                    p.source = Source::Path {
+                        path: Some(dir.clone()),
+                    };
+                }
+            }
+        }
+    }
+    if lockfile.format != Format::Cargo {
+        // Local folders (`link:`, `file:`) whose lockfile entry records no version: the
+        // folder's own manifest says.
+        let dir = path.parent().unwrap_or(Path::new("."));
+        for p in &mut lockfile.packages {
+            let unversioned = p.version == "0.0.0"
+                || p.version.starts_with("file:")
+                || p.version.starts_with("link:");
+            if let (Source::Path { path: Some(folder) }, true) = (&p.source, unversioned) {
+                if let Some(v) = local_version(&dir.join(folder).join("package.json")) {
+                    p.version = v;
+                }
             }
         }
     }
     Ok(lockfile)
+}
+
+/// The `version` in a local folder's `package.json`, if it is a plain, short one.
+fn local_version(manifest: &Path) -> Option<String> {
+    if std::fs::metadata(manifest).ok()?.len() > 1024 * 1024 {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(&std::fs::read(manifest).ok()?).ok()?;
+    let version = value.get("version")?.as_str()?;
+    let plain = !version.is_empty()
+        && version.len() <= 256
+        && version
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'));
+    plain.then(|| version.to_owned())
 }
 
 /// Parses lockfile bytes; `path` names the file in errors and picks the format.
@@ -162,6 +200,11 @@ struct Graph {
     resolves: std::collections::BTreeMap<String, usize>,
     /// Each package's dependency descriptors, by package index.
     edges: Vec<Vec<String>>,
+    /// The descriptors among each package's edges that are optional (`optionalDependencies`,
+    /// berry's `dependenciesMeta` `optional: true`), by package index.
+    optional_edges: Vec<BTreeSet<String>>,
+    /// Packages installed only on some platforms (berry's `conditions: os=darwin`).
+    conditional: BTreeSet<usize>,
     /// The project's own entry (yarn berry's `name@workspace:.`), whose dependency list names
     /// the exact descriptors (patches included) the project's manifest resolves to.
     workspace_root: Option<usize>,

@@ -109,17 +109,37 @@ pub(super) fn parse(
         // Berry lists optional dependencies under `dependencies` too (with `dependenciesMeta`).
         // A patched package also needs the package it patches.
         let mut edges: Vec<String> = patched_descriptor(first).into_iter().collect();
+        let mut optional = std::collections::BTreeSet::new();
+        let meta = e.get("dependenciesMeta").and_then(Node::as_map);
         if let Some(deps) = e.get("dependencies") {
             let deps = deps
                 .as_map()
                 .ok_or_else(|| malformed(key, "a \"dependencies\" mapping", deps.describe()))?;
             for (dep, range) in deps {
                 if let Some(range) = range.as_str() {
-                    edges.push(descriptor(dep, range));
+                    let d = descriptor(dep, range);
+                    let is_optional = meta
+                        .and_then(|m| m.get(dep.as_str()))
+                        .and_then(Node::as_map)
+                        .and_then(|m| m.get("optional"))
+                        .and_then(Node::as_str)
+                        == Some("true");
+                    if is_optional {
+                        optional.insert(d.clone());
+                    }
+                    edges.push(d);
                 }
             }
         }
+        if let Some(conditions) = field("conditions")? {
+            // Installed only where the conditions hold (`os=darwin & cpu=arm64`); yarn does
+            // not fetch it elsewhere, so it is optional wherever the audit runs.
+            p.optional = true;
+            p.platforms = Some(conditions.to_owned());
+            graph.conditional.insert(out.len());
+        }
         graph.edges.push(edges);
+        graph.optional_edges.push(optional);
         if reference == "workspace:." {
             graph.workspace_root = Some(out.len());
         }
