@@ -3,7 +3,7 @@
 //! lockfile entry is found, each license equals the one in the package's own manifest, and a
 //! clean project gives no false findings.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 
@@ -266,4 +266,19 @@ fn cargo_path_dependency_outside_the_workspace_has_its_license() {
     assert_eq!(outside.license.as_deref(), Some("Apache-2.0 OR MIT"));
     let codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
     assert_eq!(codes, ["local-source"], "{}", shown(&findings));
+}
+
+#[test]
+fn emptied_cargo_and_yarn_lockfiles_do_not_pass() {
+    for path in ["cargo-emptied/Cargo.lock", "yarn-classic-emptied/yarn.lock"] {
+        let error = Auditor::new(Policy::builtin(), "2026-11-25".parse().unwrap())
+            .audit(&[fixture(path)])
+            .map(|r| r.passed())
+            .expect_err(path);
+        let shown = error.to_string();
+        assert!(
+            shown.contains(path) && shown.contains("lists no packages"),
+            "{shown}"
+        );
+    }
 }
