@@ -282,3 +282,47 @@ fn emptied_cargo_and_yarn_lockfiles_do_not_pass() {
         );
     }
 }
+
+fn audit_with(policy: &str, paths: &[&str]) -> Vec<Finding> {
+    let policy = Policy::from_bytes(policy.as_bytes()).unwrap();
+    Auditor::new(policy, "2026-11-25".parse().unwrap())
+        .audit(&paths.iter().map(|p| fixture(p)).collect::<Vec<_>>())
+        .unwrap_or_else(|e| panic!("{paths:?}: {e}"))
+        .findings()
+        .to_vec()
+}
+
+#[test]
+fn npm_without_resolved_urls_does_not_slip_past_a_registry_allow_list() {
+    let corp_only = "[sources]\nregistries = [\"https://npm.corp.test/\"]\n";
+    // No .npmrc: npm downloads from its default registry, which this policy does not allow.
+    let findings = audit_with(corp_only, &["npm-omit-resolved/package-lock.json"]);
+    let refused: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.code.as_str() == "registry-not-allowed" && f.severity == Severity::Error)
+        .collect();
+    assert_eq!(refused.len(), 2, "{}", shown(&findings));
+    assert!(
+        refused[0]
+            .message
+            .contains("npm's default registry is https://registry.npmjs.org/"),
+        "{}",
+        refused[0].message
+    );
+    // The project's .npmrc points at the corporate registry, and @types at another one.
+    let findings = audit_with(
+        corp_only,
+        &["npm-omit-resolved-corp-npmrc/package-lock.json"],
+    );
+    let refused: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.code.as_str() == "registry-not-allowed")
+        .collect();
+    assert_eq!(refused.len(), 1, "{}", shown(&findings));
+    assert_eq!(refused[0].package.as_ref().unwrap().name, "@types/ms");
+    assert!(refused[0].message.contains("https://types.corp.test/"));
+    let both =
+        "[sources]\nregistries = [\"https://npm.corp.test/\", \"https://types.corp.test/\"]\n";
+    let findings = audit_with(both, &["npm-omit-resolved-corp-npmrc/package-lock.json"]);
+    assert!(errors(&findings).is_empty(), "{}", shown(&findings));
+}

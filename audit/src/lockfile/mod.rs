@@ -11,6 +11,7 @@ mod error;
 mod integrity;
 mod npm;
 mod pnpm;
+mod registry;
 mod source;
 mod strict_json;
 mod yaml;
@@ -148,6 +149,15 @@ pub fn read(path: &Path, limits: &Limits) -> Result<Lockfile, LockfileError> {
                         path: Some(dir.clone()),
                     };
                 }
+            }
+        }
+    }
+    if lockfile.format != Format::Cargo {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let configured = registry::configured(dir, lockfile.format);
+        for p in &mut lockfile.packages {
+            if p.source == (Source::Registry { url: None }) {
+                p.assumed_registry = Some(configured.for_package(&p.name));
             }
         }
     }
