@@ -326,3 +326,50 @@ fn npm_without_resolved_urls_does_not_slip_past_a_registry_allow_list() {
     let findings = audit_with(both, &["npm-omit-resolved-corp-npmrc/package-lock.json"]);
     assert!(errors(&findings).is_empty(), "{}", shown(&findings));
 }
+
+#[test]
+fn yarn_pnp_reads_licenses_from_the_cache_archives() {
+    let path = "yarn4-pnp/yarn.lock";
+    assert_eq!(read(path).packages.len(), yarn_entries(path));
+    let (lockfiles, findings) = audit(&[path]);
+    // tv4's archive is deflated as yarn 2 and 3 wrote them; the others are stored, as yarn 4's.
+    assert_licenses(&lockfiles, &npm_expected(&[]));
+    assert_clean(&findings);
+}
+
+#[test]
+fn yarn_pnp_says_which_archive_was_not_found() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path();
+    let from = fixture("yarn4-pnp");
+    for file in ["yarn.lock", "package.json", ".pnp.cjs"] {
+        std::fs::copy(from.join(file), project.join(file)).unwrap();
+    }
+    std::fs::create_dir_all(project.join(".yarn/cache")).unwrap();
+    for entry in std::fs::read_dir(from.join(".yarn/cache")).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if !name.to_string_lossy().starts_with("tv4-") {
+            std::fs::copy(entry.path(), project.join(".yarn/cache").join(name)).unwrap();
+        }
+    }
+    let report = Auditor::new(Policy::builtin(), "2026-11-25".parse().unwrap())
+        .manifests(ManifestSources {
+            node_modules: true,
+            ..ManifestSources::default()
+        })
+        .audit(&[project.join("yarn.lock")])
+        .unwrap();
+    let unknown: Vec<&Finding> = report
+        .findings()
+        .iter()
+        .filter(|f| f.code.as_str() == "license-unknown")
+        .collect();
+    assert_eq!(unknown.len(), 1, "{}", shown(report.findings()));
+    assert_eq!(unknown[0].severity, Severity::Error);
+    assert!(
+        unknown[0].message.contains(".pnp.cjs") && unknown[0].message.contains("1.3.0"),
+        "{}",
+        unknown[0].message
+    );
+}

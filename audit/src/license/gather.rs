@@ -122,14 +122,42 @@ impl Installed {
                 }
             }
         }
+        // Yarn Plug'n'Play: no node_modules, the packages stay in yarn's cache archives.
+        let locations = super::pnp::locations(project);
+        for (archive, inner) in &locations.archived {
+            for text in super::pnp::archive_manifests(archive, inner) {
+                if let Ok(manifest) = serde_json::from_str::<Value>(&text) {
+                    index.insert(&manifest, None);
+                }
+            }
+        }
+        for folder in &locations.folders {
+            if let Some(manifest) = read_small(&folder.join("package.json"))
+                .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            {
+                index.insert(&manifest, None);
+            }
+        }
         index
+    }
+
+    /// Indexes one manifest under its own name (or `folder`'s) and version.
+    fn insert(&mut self, manifest: &Value, folder: Option<String>) {
+        if self.licenses.len() >= MAX_INSTALLED {
+            return;
+        }
+        let field = |k: &str| manifest.get(k).and_then(Value::as_str).map(str::to_owned);
+        if let (Some(name), Some(version)) = (field("name").or(folder), field("version")) {
+            self.licenses
+                .entry((name, version))
+                .or_insert_with(|| npm_manifest_license(manifest));
+        }
     }
 
     fn add(&mut self, dir: &Path, queue: &mut Vec<(PathBuf, usize)>, depth: usize) {
         if let Some(manifest) = read_small(&dir.join("package.json"))
             .and_then(|t| serde_json::from_str::<Value>(&t).ok())
         {
-            let field = |k: &str| manifest.get(k).and_then(Value::as_str).map(str::to_owned);
             // A manifest without a name is named by its folder (`@scope/name` for a scoped one).
             let folder = || {
                 let own = dir.file_name()?.to_str()?;
@@ -140,11 +168,7 @@ impl Installed {
                     own.to_owned()
                 })
             };
-            if let (Some(name), Some(version)) = (field("name").or_else(folder), field("version")) {
-                self.licenses
-                    .entry((name, version))
-                    .or_insert_with(|| npm_manifest_license(&manifest));
-            }
+            self.insert(&manifest, folder());
         }
         queue.push((dir.join("node_modules"), depth + 1));
     }

@@ -3,6 +3,7 @@
 //! policy's licenses satisfy them.
 
 pub mod gather;
+mod pnp;
 
 use spdx::{Expression, LicenseReq, Licensee, ParseMode};
 
