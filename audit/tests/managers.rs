@@ -373,3 +373,67 @@ fn yarn_pnp_says_which_archive_was_not_found() {
         unknown[0].message
     );
 }
+
+#[test]
+fn yarn4_platform_packages_without_checksums_are_quiet() {
+    let path = "yarn4-conditional/yarn.lock";
+    let (lockfiles, findings) = audit(&[path]);
+    let l = &lockfiles[0];
+    assert_eq!(l.packages.len(), yarn_entries(path));
+    let conditional: Vec<&Package> = l
+        .packages
+        .iter()
+        .filter(|p| p.platforms.is_some())
+        .collect();
+    assert_eq!(conditional.len(), 25);
+    // yarn writes no checksum for packages with `conditions`, even the one installed here.
+    assert!(
+        conditional
+            .iter()
+            .all(|p| p.integrity.is_empty() && p.optional)
+    );
+    let linux = find(&lockfiles, "@esbuild/linux-x64", "0.24.2");
+    assert_eq!(linux.license.as_deref(), Some("MIT"));
+    assert_eq!(linux.platforms.as_deref(), Some("os=linux & cpu=x64"));
+    assert!(
+        findings.iter().all(|f| f.severity == Severity::Note),
+        "{}",
+        shown(&findings)
+    );
+    let missing = findings
+        .iter()
+        .filter(|f| f.code.as_str() == "integrity-missing")
+        .count();
+    assert_eq!(missing, 25);
+}
+
+#[test]
+fn the_reference_policy_example_passes_a_clean_tauri_app() {
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/src/reference/audit-policy.md"),
+    )
+    .unwrap();
+    let start = doc.find("```toml\n").unwrap() + "```toml\n".len();
+    let example = &doc[start..start + doc[start..].find("```").unwrap()];
+    let policy = Policy::from_bytes(example.as_bytes()).unwrap();
+    let report = Auditor::new(policy, "2026-11-25".parse().unwrap())
+        .manifests(ManifestSources {
+            vendor_dirs: vec![fixture("tauri-app/src-tauri/vendor")],
+            node_modules: true,
+            cargo_home: None,
+        })
+        .audit(&[
+            fixture("tauri-app/src-tauri/Cargo.lock"),
+            fixture("tauri-app/package-lock.json"),
+        ])
+        .unwrap();
+    let findings = report.findings();
+    assert!(report.passed(), "{}", shown(findings));
+    assert!(
+        findings.iter().all(|f| f.severity == Severity::Note),
+        "{}",
+        shown(findings)
+    );
+    let packages: usize = report.lockfiles().iter().map(|l| l.packages.len()).sum();
+    assert_eq!(packages, 2 + 12);
+}
