@@ -437,3 +437,37 @@ fn the_reference_policy_example_passes_a_clean_tauri_app() {
     let packages: usize = report.lockfiles().iter().map(|l| l.packages.len()).sum();
     assert_eq!(packages, 2 + 12);
 }
+
+#[test]
+fn npm_aliases_are_kept_in_the_model_and_the_cyclonedx_sbom() {
+    let report = Auditor::new(Policy::builtin(), "2026-11-25".parse().unwrap())
+        .audit(&[fixture("npm10-workspace/app/package-lock.json")])
+        .unwrap();
+    let lockfiles = report.lockfiles();
+    let alias = lockfiles[0]
+        .packages
+        .iter()
+        .find(|p| p.location.as_deref() == Some("node_modules/old-ms"))
+        .unwrap();
+    assert_eq!(
+        (alias.name.as_str(), alias.version.as_str()),
+        ("ms", "2.0.0")
+    );
+    assert_eq!(alias.alias.as_deref(), Some("old-ms"));
+    let sbom: serde_json::Value = serde_json::from_str(
+        &report
+            .render(sigil_audit::report::OutputFormat::CycloneDx)
+            .unwrap(),
+    )
+    .unwrap();
+    let component = sbom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["purl"] == "pkg:npm/ms@2.0.0")
+        .unwrap();
+    assert_eq!(
+        component["properties"],
+        serde_json::json!([{ "name": "sigil:npm:alias", "value": "old-ms" }])
+    );
+}
