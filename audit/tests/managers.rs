@@ -471,3 +471,16 @@ fn npm_aliases_are_kept_in_the_model_and_the_cyclonedx_sbom() {
         serde_json::json!([{ "name": "sigil:npm:alias", "value": "old-ms" }])
     );
 }
+
+#[test]
+fn npm6_lockfile_v1_reads_nested_copies_from_disk() {
+    let path = "npm6/package-lock.json";
+    let l = read(path);
+    assert_eq!(l.version, "1");
+    // Entries: debug, debug/ms, fsevents, json-schema, ms, old-ms, tv4.
+    assert_eq!(l.packages.len(), 7);
+    let (lockfiles, findings) = audit(&[path]);
+    // npm 6 copies no license into the lockfile: each is read from its package.json on disk.
+    assert_licenses(&lockfiles, &npm_expected(&[("fsevents", "2.3.3", None)]));
+    assert_clean(&findings);
+}

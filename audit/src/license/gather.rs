@@ -372,6 +372,54 @@ mod tests {
     }
 
     #[test]
+    fn pnpm_store_folders_of_every_naming_form_are_found() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        for (folder, name, version, license) in [
+            // pnpm 7 and 8: peers after an underscore.
+            (
+                "react-dom@18.2.0_react@18.3.1",
+                "react-dom",
+                "18.2.0",
+                "MIT",
+            ),
+            // The v9 lockfile form, as a folder.
+            ("use-sync@1.2.0(react@18.3.1)", "use-sync", "1.2.0", "ISC"),
+            // A name shortened and hashed by pnpm's virtual-store-dir-max-length.
+            (
+                "@scope+long-name@1.0.0_3f2a9c",
+                "@scope/long-name",
+                "1.0.0",
+                "0BSD",
+            ),
+        ] {
+            write(
+                &d.join("node_modules/.pnpm")
+                    .join(folder)
+                    .join("node_modules")
+                    .join(name)
+                    .join("package.json"),
+                &format!(r#"{{"name":"{name}","version":"{version}","license":"{license}"}}"#),
+            );
+        }
+        let mut pkgs = vec![
+            npm(d, "react-dom", "18.2.0"),
+            npm(d, "use-sync", "1.2.0"),
+            npm(d, "@scope/long-name", "1.0.0"),
+            npm(d, "react-dom", "18.3.1"),
+        ];
+        fill(
+            &mut pkgs,
+            &ManifestSources {
+                node_modules: true,
+                ..Default::default()
+            },
+        );
+        let licenses: Vec<Option<&str>> = pkgs.iter().map(|p| p.license.as_deref()).collect();
+        assert_eq!(licenses, [Some("MIT"), Some("ISC"), Some("0BSD"), None]);
+    }
+
+    #[test]
     fn crates_from_the_registry_cache_and_vendor_dirs() {
         let tmp = tempfile::tempdir().unwrap();
         let home = tmp.path().join("cargo");
