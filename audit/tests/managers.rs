@@ -374,6 +374,8 @@ fn yarn_pnp_says_which_archive_was_not_found() {
     );
 }
 
+// The fixture was installed on Linux x64: only @esbuild/linux-x64 is on disk.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 #[test]
 fn yarn4_platform_packages_without_checksums_are_quiet() {
     let path = "yarn4-conditional/yarn.lock";
@@ -483,4 +485,37 @@ fn npm6_lockfile_v1_reads_nested_copies_from_disk() {
     // npm 6 copies no license into the lockfile: each is read from its package.json on disk.
     assert_licenses(&lockfiles, &npm_expected(&[("fsevents", "2.3.3", None)]));
     assert_clean(&findings);
+}
+
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+#[test]
+fn a_missing_optional_package_for_this_platform_is_still_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path();
+    let from = fixture("yarn4-conditional");
+    for file in ["yarn.lock", "package.json", ".yarnrc.yml"] {
+        std::fs::copy(from.join(file), project.join(file)).unwrap();
+    }
+    // esbuild is installed, its Linux x64 binary package is not.
+    let esbuild = project.join("node_modules/esbuild");
+    std::fs::create_dir_all(&esbuild).unwrap();
+    std::fs::copy(
+        from.join("node_modules/esbuild/package.json"),
+        esbuild.join("package.json"),
+    )
+    .unwrap();
+    let report = Auditor::new(Policy::builtin(), "2026-11-25".parse().unwrap())
+        .manifests(ManifestSources {
+            node_modules: true,
+            ..ManifestSources::default()
+        })
+        .audit(&[project.join("yarn.lock")])
+        .unwrap();
+    let errors = errors(report.findings());
+    assert_eq!(errors.len(), 1, "{}", shown(report.findings()));
+    assert_eq!(errors[0].code.as_str(), "license-unknown");
+    assert_eq!(
+        errors[0].package.as_ref().unwrap().name,
+        "@esbuild/linux-x64"
+    );
 }

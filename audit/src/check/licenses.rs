@@ -127,7 +127,14 @@ fn unknown(p: &Package, level: Level) -> (Level, String) {
             }
         },
     };
-    if p.optional && (installed || pnp) {
+    let for_this_machine = p.platforms.as_deref().and_then(|c| {
+        for_platform(
+            c,
+            node_os(std::env::consts::OS),
+            node_cpu(std::env::consts::ARCH),
+        )
+    });
+    if p.optional && (installed || pnp) && for_this_machine != Some(true) {
         let platforms = p
             .platforms
             .as_deref()
@@ -138,4 +145,91 @@ fn unknown(p: &Package, level: Level) -> (Level, String) {
         );
     }
     (level, searched)
+}
+
+/// Node's name for an operating system (`process.platform`), as lockfiles write it.
+fn node_os(rust: &str) -> &str {
+    match rust {
+        "macos" => "darwin",
+        "windows" => "win32",
+        "solaris" | "illumos" => "sunos",
+        other => other,
+    }
+}
+
+/// Node's name for a CPU architecture (`process.arch`).
+fn node_cpu(rust: &str) -> &str {
+    match rust {
+        "x86_64" => "x64",
+        "x86" => "ia32",
+        "aarch64" => "arm64",
+        "powerpc64" => "ppc64",
+        "loongarch64" => "loong64",
+        other => other,
+    }
+}
+
+/// Whether a package restricted to `platforms` (yarn berry's `os=darwin & cpu=arm64`, or npm's
+/// and pnpm's `os: darwin, linux; cpu: !arm`) is for a machine with this `os` and `cpu`:
+/// `None` when that cannot be told (only `libc` conditions, or nothing known).
+fn for_platform(platforms: &str, os: &str, cpu: &str) -> Option<bool> {
+    let mut lists: Vec<(&str, Vec<&str>)> = Vec::new();
+    if platforms.contains('=') {
+        for condition in platforms.split('&') {
+            if let Some((k, v)) = condition.split_once('=') {
+                lists.push((k.trim(), vec![v.trim()]));
+            }
+        }
+    } else {
+        for part in platforms.split(';') {
+            if let Some((k, v)) = part.split_once(':') {
+                lists.push((k.trim(), v.split(',').map(str::trim).collect()));
+            }
+        }
+    }
+    let mut known = false;
+    for (key, values) in lists {
+        let current = match key {
+            "os" => os,
+            "cpu" => cpu,
+            _ => continue,
+        };
+        known = true;
+        let (denied, allowed): (Vec<&str>, Vec<&str>) =
+            values.into_iter().partition(|v| v.starts_with('!'));
+        if denied.iter().any(|d| d.trim_start_matches('!') == current) {
+            return Some(false);
+        }
+        if !allowed.is_empty() && !allowed.contains(&current) {
+            return Some(false);
+        }
+    }
+    known.then_some(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platform_conditions_of_every_lockfile_form() {
+        assert_eq!(
+            for_platform("os=darwin & cpu=arm64", "linux", "x64"),
+            Some(false)
+        );
+        assert_eq!(
+            for_platform("os=linux & cpu=x64", "linux", "x64"),
+            Some(true)
+        );
+        assert_eq!(for_platform("os: darwin", "linux", "x64"), Some(false));
+        assert_eq!(
+            for_platform("os: darwin, linux; cpu: x64", "linux", "x64"),
+            Some(true)
+        );
+        assert_eq!(for_platform("os: !win32", "win32", "x64"), Some(false));
+        assert_eq!(for_platform("os: !win32", "linux", "x64"), Some(true));
+        assert_eq!(for_platform("libc=musl", "linux", "x64"), None);
+        assert_eq!(node_os("macos"), "darwin");
+        assert_eq!(node_cpu("aarch64"), "arm64");
+    }
 }

@@ -71,11 +71,18 @@ pub fn fill(packages: &mut [Package], sources: &ManifestSources) {
     for p in packages.iter_mut().filter(|p| p.license.is_none()) {
         p.license = match p.ecosystem {
             Ecosystem::Npm if sources.node_modules => {
-                let dir = p.lockfile.parent().unwrap_or(Path::new(".")).to_path_buf();
-                let index = installed
-                    .entry(dir.clone())
-                    .or_insert_with(|| Installed::scan(&dir));
-                npm_license(p, index)
+                // The whole tree is scanned only once a package is not where it is expected.
+                let local = matches!(p.source, Source::Path { path: Some(_) });
+                npm_license(p).or_else(|| {
+                    if local {
+                        return None; // What is locked is that folder, not a copy elsewhere.
+                    }
+                    let dir = p.lockfile.parent().unwrap_or(Path::new(".")).to_path_buf();
+                    installed
+                        .entry(dir.clone())
+                        .or_insert_with(|| Installed::scan(&dir))
+                        .get(&p.name, &p.version)
+                })
             }
             Ecosystem::Npm => None,
             Ecosystem::Cargo => cargo_license(p, &dirs),
@@ -103,8 +110,13 @@ impl Installed {
     fn scan(project: &Path) -> Self {
         let mut index = Self::default();
         let mut queue = vec![(project.join("node_modules"), 0usize)];
+        let mut visited = 0usize;
         while let Some((dir, depth)) = queue.pop() {
-            if depth > MAX_NESTING || index.licenses.len() >= MAX_INSTALLED {
+            visited += 1;
+            if depth > MAX_NESTING
+                || index.licenses.len() >= MAX_INSTALLED
+                || visited > 4 * MAX_INSTALLED
+            {
                 continue;
             }
             for entry in real_dirs(&dir) {
@@ -194,7 +206,9 @@ fn real_dirs(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn npm_license(p: &Package, installed: &Installed) -> Option<String> {
+/// The license of the copy where the lockfile places the package, or of the hoisted one, or of
+/// a local folder dependency.
+fn npm_license(p: &Package) -> Option<String> {
     let dir = p.lockfile.parent().unwrap_or(Path::new("."));
     if let Source::Path { path: Some(path) } = &p.source {
         // A local directory dependency: what is locked is the directory, whatever its version.
@@ -212,17 +226,13 @@ fn npm_license(p: &Package, installed: &Installed) -> Option<String> {
         candidates.push(dir.join(loc));
     }
     candidates.push(dir.join("node_modules").join(installed_as));
-    candidates
-        .into_iter()
-        .find_map(|c| {
-            let manifest: Value =
-                serde_json::from_str(&read_small(&c.join("package.json"))?).ok()?;
-            if manifest.get("version").and_then(Value::as_str) != Some(p.version.as_str()) {
-                return None;
-            }
-            npm_manifest_license(&manifest)
-        })
-        .or_else(|| installed.get(&p.name, &p.version))
+    candidates.into_iter().find_map(|c| {
+        let manifest: Value = serde_json::from_str(&read_small(&c.join("package.json"))?).ok()?;
+        if manifest.get("version").and_then(Value::as_str) != Some(p.version.as_str()) {
+            return None;
+        }
+        npm_manifest_license(&manifest)
+    })
 }
 
 /// `license` as a string, `{ "type": ... }` or an array of either, or the old `licenses`
