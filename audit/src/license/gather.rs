@@ -429,6 +429,33 @@ mod tests {
         assert_eq!(licenses, [Some("MIT"), Some("ISC"), Some("0BSD"), None]);
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn symbolic_link_loops_in_node_modules_are_not_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        write(
+            &d.join("node_modules/a/package.json"),
+            r#"{"name":"a","version":"1.0.0","license":"MIT"}"#,
+        );
+        std::os::unix::fs::symlink(
+            d.join("node_modules"),
+            d.join("node_modules/a/node_modules"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(d.join("node_modules"), d.join("node_modules/loop")).unwrap();
+        let mut pkgs = vec![npm(d, "a", "1.0.0"), npm(d, "missing", "1.0.0")];
+        fill(
+            &mut pkgs,
+            &ManifestSources {
+                node_modules: true,
+                ..Default::default()
+            },
+        );
+        assert_eq!(pkgs[0].license.as_deref(), Some("MIT"));
+        assert_eq!(pkgs[1].license, None);
+    }
+
     #[test]
     fn crates_from_the_registry_cache_and_vendor_dirs() {
         let tmp = tempfile::tempdir().unwrap();

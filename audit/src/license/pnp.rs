@@ -216,6 +216,112 @@ mod tests {
         );
     }
 
+    /// A zip archive of `(name, method, stored bytes, declared size, crc)` entries.
+    fn zip(entries: &[(&str, u16, Vec<u8>, u32, u32)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut directory = Vec::new();
+        for (name, method, data, size, crc) in entries {
+            let offset = u32::try_from(out.len()).unwrap();
+            let compressed = u32::try_from(data.len()).unwrap();
+            let name_len = u16::try_from(name.len()).unwrap();
+            out.extend_from_slice(&[0x50, 0x4b, 0x03, 0x04, 20, 0, 0, 0]);
+            out.extend_from_slice(&method.to_le_bytes());
+            out.extend_from_slice(&[0; 4]);
+            out.extend_from_slice(&crc.to_le_bytes());
+            out.extend_from_slice(&compressed.to_le_bytes());
+            out.extend_from_slice(&size.to_le_bytes());
+            out.extend_from_slice(&name_len.to_le_bytes());
+            out.extend_from_slice(&[0, 0]);
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(data);
+            directory.extend_from_slice(&[0x50, 0x4b, 0x01, 0x02, 20, 0, 20, 0, 0, 0]);
+            directory.extend_from_slice(&method.to_le_bytes());
+            directory.extend_from_slice(&[0; 4]);
+            directory.extend_from_slice(&crc.to_le_bytes());
+            directory.extend_from_slice(&compressed.to_le_bytes());
+            directory.extend_from_slice(&size.to_le_bytes());
+            directory.extend_from_slice(&name_len.to_le_bytes());
+            directory.extend_from_slice(&[0; 12]);
+            directory.extend_from_slice(&offset.to_le_bytes());
+            directory.extend_from_slice(name.as_bytes());
+        }
+        let dir_offset = u32::try_from(out.len()).unwrap();
+        let dir_len = u32::try_from(directory.len()).unwrap();
+        let count = u16::try_from(entries.len()).unwrap();
+        out.extend_from_slice(&directory);
+        out.extend_from_slice(&[0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0]);
+        out.extend_from_slice(&count.to_le_bytes());
+        out.extend_from_slice(&count.to_le_bytes());
+        out.extend_from_slice(&dir_len.to_le_bytes());
+        out.extend_from_slice(&dir_offset.to_le_bytes());
+        out.extend_from_slice(&[0, 0]);
+        out
+    }
+
+    fn crc(bytes: &[u8]) -> u32 {
+        let mut c = flate2::Crc::new();
+        c.update(bytes);
+        c.sum()
+    }
+
+    #[test]
+    fn manifests_are_read_and_lying_or_bombing_entries_are_not() {
+        use std::io::Write as _;
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("a.zip");
+        let good = br#"{"name":"a","version":"1.0.0","license":"MIT"}"#.to_vec();
+        let mut deflate =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+        deflate.write_all(&good).unwrap();
+        let deflated = deflate.finish().unwrap();
+        // 8 MiB of zeros (above the manifest limit) that claims to be 100 bytes.
+        let zeros = vec![0u8; 8 * 1024 * 1024];
+        let mut bomb = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+        bomb.write_all(&zeros).unwrap();
+        let bomb = bomb.finish().unwrap();
+        let size = u32::try_from(good.len()).unwrap();
+        std::fs::write(
+            &path,
+            zip(&[
+                (
+                    "node_modules/a/package.json",
+                    0,
+                    good.clone(),
+                    size,
+                    crc(&good),
+                ),
+                (
+                    "node_modules/@s/b/package.json",
+                    8,
+                    deflated,
+                    size,
+                    crc(&good),
+                ),
+                ("node_modules/bomb/package.json", 8, bomb, 100, 0),
+                (
+                    "node_modules/bad-crc/package.json",
+                    0,
+                    good.clone(),
+                    size,
+                    1,
+                ),
+                (
+                    "node_modules/a/lib/package.json",
+                    0,
+                    good.clone(),
+                    size,
+                    crc(&good),
+                ),
+            ]),
+        )
+        .unwrap();
+        let all = archive_manifests(&path, "");
+        assert_eq!(all.len(), 2, "{all:?}");
+        assert!(all.iter().all(|m| m.as_bytes() == good.as_slice()));
+        assert_eq!(archive_manifests(&path, "node_modules/@s/b/").len(), 1);
+        assert!(archive_manifests(&path, "node_modules/bomb/").is_empty());
+    }
+
     #[test]
     fn truncated_and_foreign_files_give_nothing() {
         let tmp = tempfile::tempdir().unwrap();
