@@ -519,3 +519,34 @@ fn a_missing_optional_package_for_this_platform_is_still_an_error() {
         "@esbuild/linux-x64"
     );
 }
+
+#[test]
+fn yarn_pnp_with_the_global_cache_reads_the_archives_pnp_cjs_points_at() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("app");
+    let cache = tmp.path().join("home/.yarn/berry/cache");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::create_dir_all(&cache).unwrap();
+    let from = fixture("yarn4-pnp");
+    for file in ["yarn.lock", "package.json"] {
+        std::fs::copy(from.join(file), project.join(file)).unwrap();
+    }
+    // With yarn's default global cache, .pnp.cjs points outside the project.
+    let state = std::fs::read_to_string(from.join(".pnp.cjs"))
+        .unwrap()
+        .replace("./.yarn/cache/", "../home/.yarn/berry/cache/");
+    std::fs::write(project.join(".pnp.cjs"), state).unwrap();
+    for entry in std::fs::read_dir(from.join(".yarn/cache")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), cache.join(entry.file_name())).unwrap();
+    }
+    let report = Auditor::new(Policy::builtin(), "2026-11-25".parse().unwrap())
+        .manifests(ManifestSources {
+            node_modules: true,
+            ..ManifestSources::default()
+        })
+        .audit(&[project.join("yarn.lock")])
+        .unwrap();
+    assert_licenses(report.lockfiles(), &npm_expected(&[]));
+    assert_clean(report.findings());
+}
