@@ -174,6 +174,9 @@ pub struct Package {
     /// `omit-lockfile-registry-resolved`, pnpm, yarn berry): the registry the package manager
     /// is configured to download it from, and where that was read.
     pub assumed_registry: Option<AssumedRegistry>,
+    /// Where manifests on disk were searched for its license without finding one, when they
+    /// were searched (for the `license-unknown` finding to say).
+    pub license_searched: Option<String>,
     /// The platforms it is installed on, when the lockfile restricts them (yarn berry
     /// `conditions: os=darwin & cpu=arm64`; npm and pnpm `os: darwin; cpu: arm64`).
     pub platforms: Option<String>,
@@ -204,6 +207,7 @@ impl Package {
             alias: None,
             location: None,
             assumed_registry: None,
+            license_searched: None,
             platforms: None,
             lockfile,
         }

@@ -2,7 +2,7 @@
 
 use crate::findings::{Code, Finding};
 use crate::license::{self, Reading, Verdict};
-use crate::model::{Ecosystem, Package};
+use crate::model::Package;
 use crate::policy::{Date, Level, Policy};
 
 pub(super) fn check(p: &Package, policy: &Policy, today: Date) -> Vec<Finding> {
@@ -91,42 +91,14 @@ pub(super) fn check(p: &Package, policy: &Policy, today: Date) -> Vec<Finding> {
 /// not installed (built for another platform, or left out by the package manager) is reported
 /// as a note, since nothing of it ships from this machine's install.
 fn unknown(p: &Package, level: Level) -> (Level, String) {
-    let project = p.lockfile.parent().unwrap_or(std::path::Path::new("."));
-    let installed = project.join("node_modules").is_dir();
-    let pnp = project.join(".pnp.cjs").is_file();
-    let searched = match (&p.source, p.ecosystem) {
-        (crate::model::Source::Path { path: Some(folder) }, ecosystem) => format!(
-            "no license in the lockfile, and no {} declaring one in the folder {folder}",
-            if ecosystem == Ecosystem::Cargo {
-                "Cargo.toml"
-            } else {
-                "package.json"
-            }
-        ),
-        (_, ecosystem) => match ecosystem {
-            Ecosystem::Cargo => {
-                "no license in a Cargo.toml of this version in the registry cache, the vendor \
-             directories or a path dependency's folder"
-                    .to_owned()
-            }
-            Ecosystem::Npm if pnp => format!(
-                "no license in the lockfile, and no package.json of version {} in the zip archives \
-             .pnp.cjs points at or in .yarn/cache (run `yarn install` to fill the cache, or \
-             clarify the license in the policy)",
-                p.version
-            ),
-            Ecosystem::Npm if installed => format!(
-                "no license in the lockfile, and no package.json of version {} under node_modules",
-                p.version
-            ),
-            Ecosystem::Npm => {
-                "no license in the lockfile, and node_modules is not installed beside \
-             it: install the packages (with --ignore-scripts) before auditing, or clarify the \
-             license in the policy"
-                    .to_owned()
-            }
-        },
+    let Some(searched) = p.license_searched.clone() else {
+        return (
+            level,
+            "no license in the lockfile, and manifests on disk were not read".to_owned(),
+        );
     };
+    let project = p.lockfile.parent().unwrap_or(std::path::Path::new("."));
+    let installed = project.join("node_modules").is_dir() || project.join(".pnp.cjs").is_file();
     let for_this_machine = p.platforms.as_deref().and_then(|c| {
         for_platform(
             c,
@@ -134,7 +106,7 @@ fn unknown(p: &Package, level: Level) -> (Level, String) {
             node_cpu(std::env::consts::ARCH),
         )
     });
-    if p.optional && (installed || pnp) && for_this_machine != Some(true) {
+    if p.optional && installed && for_this_machine != Some(true) {
         let platforms = p
             .platforms
             .as_deref()

@@ -67,6 +67,11 @@ pub fn fill(packages: &mut [Package], sources: &ManifestSources) {
         archives: registry("cache"),
         vendor: &sources.vendor_dirs,
     };
+    // Without any source (`--no-manifests`), nothing on disk is read, path dependencies' own
+    // manifests included.
+    if *sources == ManifestSources::default() {
+        return;
+    }
     let mut installed: HashMap<PathBuf, Installed> = HashMap::new();
     for p in packages.iter_mut().filter(|p| p.license.is_none()) {
         p.license = match p.ecosystem {
@@ -88,6 +93,43 @@ pub fn fill(packages: &mut [Package], sources: &ManifestSources) {
             Ecosystem::Cargo => cargo_license(p, &dirs),
         }
         .and_then(acceptable);
+        if p.license.is_none() && (p.ecosystem == Ecosystem::Cargo || sources.node_modules) {
+            // Cargo always looks in path dependencies' folders, and in the caches it is given.
+            p.license_searched = Some(searched(p));
+        }
+    }
+}
+
+/// Where a package's license was looked for, for a package where it was not found.
+fn searched(p: &Package) -> String {
+    let project = p.lockfile.parent().unwrap_or(Path::new("."));
+    let kind = match p.ecosystem {
+        Ecosystem::Cargo => "Cargo.toml",
+        Ecosystem::Npm => "package.json",
+    };
+    if let Source::Path { path: Some(folder) } = &p.source {
+        return format!(
+            "no license in the lockfile, and no {kind} declaring one in the folder {folder}"
+        );
+    }
+    match p.ecosystem {
+        Ecosystem::Cargo => "no license in a Cargo.toml of this version in the registry cache, \
+                             the vendor directories or a path dependency's folder"
+            .to_owned(),
+        Ecosystem::Npm if project.join(".pnp.cjs").is_file() => format!(
+            "no license in the lockfile, and no package.json of version {} in the zip archives \
+             .pnp.cjs points at or in .yarn/cache (run `yarn install` to fill the cache, or \
+             clarify the license in the policy)",
+            p.version
+        ),
+        Ecosystem::Npm if project.join("node_modules").is_dir() => format!(
+            "no license in the lockfile, and no package.json of version {} under node_modules",
+            p.version
+        ),
+        Ecosystem::Npm => "no license in the lockfile, and node_modules is not installed beside \
+                           it: install the packages (with --ignore-scripts) before auditing, or \
+                           clarify the license in the policy"
+            .to_owned(),
     }
 }
 
