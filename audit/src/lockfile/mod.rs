@@ -338,6 +338,9 @@ fn check_fields(p: &Package, limits: &Limits) -> Result<(), ErrorKind> {
     if let Some(v) = &p.location {
         fields.push(("location", v));
     }
+    if let Some(v) = &p.platforms {
+        fields.push(("platforms", v));
+    }
     match &p.source {
         crate::model::Source::Registry { url: Some(v) }
         | crate::model::Source::Git { url: v, .. }

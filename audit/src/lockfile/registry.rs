@@ -54,6 +54,12 @@ fn assumed(url: &str, from: String) -> AssumedRegistry {
     }
 }
 
+/// A configured URL fit to be judged and shown: short, without control characters. Others are
+/// ignored, as the package manager would fail on them.
+fn usable(url: &str) -> bool {
+    url.len() <= 4096 && !url.chars().any(char::is_control)
+}
+
 /// `.npmrc` beside the lockfile: `registry=URL` and `@scope:registry=URL`.
 fn npmrc(project: &Path, format: Format) -> Configured {
     let (default_url, manager) = match format {
@@ -74,7 +80,8 @@ fn npmrc(project: &Path, format: Format) -> Configured {
         if line.starts_with([';', '#']) {
             continue;
         }
-        let Some((key, value)) = line.split_once('=') else {
+        let Some((key, value)) = line.split_once('=').filter(|(k, v)| usable(k) && usable(v))
+        else {
             continue;
         };
         let from = format!("{} ({})", path.display(), key.trim());
@@ -109,7 +116,11 @@ fn yarnrc(project: &Path) -> Configured {
     let Some(root) = doc.as_map() else {
         return out;
     };
-    if let Some(url) = root.get("npmRegistryServer").and_then(Node::as_str) {
+    if let Some(url) = root
+        .get("npmRegistryServer")
+        .and_then(Node::as_str)
+        .filter(|u| usable(u))
+    {
         out.default = assumed(url, format!("{} (npmRegistryServer)", path.display()));
     }
     let scopes = root.get("npmScopes").and_then(Node::as_map);
@@ -118,6 +129,7 @@ fn yarnrc(project: &Path) -> Configured {
             .as_map()
             .and_then(|m| m.get("npmRegistryServer"))
             .and_then(Node::as_str)
+            .filter(|u| usable(u) && usable(scope))
         {
             let from = format!("{} (npmScopes.{scope})", path.display());
             out.scopes.insert(scope.clone(), assumed(url, from));
@@ -152,6 +164,17 @@ mod tests {
             "npmRegistryServer: \"https://yarn.corp.test\"\nnpmScopes:\n  acme:\n    npmRegistryServer: https://acme.test/\n",
         )
         .unwrap();
+        std::fs::write(
+            d.join(".npmrc"),
+            "registry=https://npm.corp.test/\n@evil:registry=https://x.test/\u{1b}[2J\n",
+        )
+        .unwrap();
+        let c = configured(d, Format::Npm);
+        assert_eq!(
+            c.for_package("@evil/x").url,
+            "https://npm.corp.test/",
+            "a URL with control characters is ignored"
+        );
         let y = configured(d, Format::YarnBerry);
         assert_eq!(y.for_package("b").url, "https://yarn.corp.test");
         assert_eq!(y.for_package("@acme/b").url, "https://acme.test/");
