@@ -133,6 +133,64 @@ pub(super) fn mark(packages: &mut [Package], graph: &Graph, roots: &Roots, forma
     }
 }
 
+/// Marks optional what the graph's roots reach only through optional dependencies or
+/// platform-conditional packages, for a lockfile without a project manifest to start from. The
+/// roots are the workspace entries (yarn berry lists them) or, failing those, every package
+/// nothing else depends on (yarn 1 leaves the workspaces out, so their direct dependencies
+/// are the packages with no dependents).
+pub(super) fn mark_optional_from_graph(packages: &mut [Package], graph: &Graph) {
+    let mut roots: Vec<usize> = packages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.is_workspace())
+        .map(|(i, _)| i)
+        .collect();
+    if roots.is_empty() {
+        let depended_on: BTreeSet<usize> = graph
+            .edges
+            .iter()
+            .flatten()
+            .filter_map(|d| graph.resolves.get(d).copied())
+            .collect();
+        roots = (0..packages.len())
+            .filter(|i| !depended_on.contains(i))
+            .collect();
+    }
+    let from_indices = |required_only: bool| -> BTreeSet<usize> {
+        let mut seen = BTreeSet::new();
+        let mut queue: Vec<usize> = roots
+            .iter()
+            .copied()
+            .filter(|i| !required_only || !graph.conditional.contains(i))
+            .collect();
+        while let Some(i) = queue.pop() {
+            if !seen.insert(i) {
+                continue;
+            }
+            let optional = graph.optional_edges.get(i);
+            for d in graph.edges.get(i).into_iter().flatten() {
+                if required_only && optional.is_some_and(|o| o.contains(d)) {
+                    continue;
+                }
+                if let Some(&j) = graph.resolves.get(d) {
+                    if !required_only || !graph.conditional.contains(&j) {
+                        queue.push(j);
+                    }
+                }
+            }
+        }
+        seen
+    };
+    let required = from_indices(true);
+    // Packages the roots do not reach at all (a cycle nothing outside it depends on) cannot
+    // be told apart, and stay as the lockfile says.
+    for i in from_indices(false).difference(&required) {
+        if let Some(p) = packages.get_mut(*i) {
+            p.optional = true;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,5 +296,63 @@ mod tests {
             packages.iter().map(|p| p.optional).collect::<Vec<_>>(),
             [false, true, true, false]
         );
+    }
+
+    #[test]
+    fn without_a_manifest_the_graph_roots_decide_what_is_optional() {
+        // chokidar (no dependents) -> fsevents (optional edge) -> node-gyp; chokidar -> ms.
+        let graph = Graph {
+            resolves: [
+                ("chokidar@3", 0),
+                ("fsevents@2", 1),
+                ("node-gyp@9", 2),
+                ("ms@2", 3),
+            ]
+            .into_iter()
+            .map(|(d, i)| (d.to_owned(), i))
+            .collect(),
+            edges: vec![
+                vec!["fsevents@2".into(), "ms@2".into()],
+                vec!["node-gyp@9".into()],
+                vec![],
+                vec![],
+            ],
+            optional_edges: vec![
+                BTreeSet::from(["fsevents@2".to_owned()]),
+                BTreeSet::new(),
+                BTreeSet::new(),
+                BTreeSet::new(),
+            ],
+            ..Graph::default()
+        };
+        let mut packages: Vec<Package> = (0..4)
+            .map(|i| {
+                Package::new(
+                    crate::model::Ecosystem::Npm,
+                    format!("p{i}"),
+                    "1".into(),
+                    crate::model::Source::Registry { url: None },
+                    "yarn.lock".into(),
+                )
+            })
+            .collect();
+        mark_optional_from_graph(&mut packages, &graph);
+        assert_eq!(
+            packages.iter().map(|p| p.optional).collect::<Vec<_>>(),
+            [false, true, true, false]
+        );
+        // A cycle that nothing else depends on has no root: it is not marked optional.
+        let mut cycle = graph;
+        cycle.edges = vec![
+            vec!["fsevents@2".into()],
+            vec!["chokidar@3".into()],
+            vec![],
+            vec![],
+        ];
+        for p in &mut packages {
+            p.optional = false;
+        }
+        mark_optional_from_graph(&mut packages[..2], &cycle);
+        assert!(packages.iter().all(|p| !p.optional));
     }
 }

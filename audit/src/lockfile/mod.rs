@@ -132,6 +132,10 @@ pub fn read(path: &Path, limits: &Limits) -> Result<Lockfile, LockfileError> {
         let manifest = path.with_file_name("package.json");
         if let Some(roots) = dev::project_roots(&manifest, limits.max_file_bytes) {
             dev::mark(&mut lockfile.packages, &graph, &roots, lockfile.format);
+        } else {
+            // A workspace (or no manifest): dev-only status is not guessed at, but what only
+            // optional and platform-specific packages need is still optional.
+            dev::mark_optional_from_graph(&mut lockfile.packages, &graph);
         }
     }
     if lockfile.format == Format::Cargo {
