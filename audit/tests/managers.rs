@@ -550,3 +550,39 @@ fn yarn_pnp_with_the_global_cache_reads_the_archives_pnp_cjs_points_at() {
     assert_licenses(report.lockfiles(), &npm_expected(&[]));
     assert_clean(report.findings());
 }
+
+#[test]
+fn yarn_classic_workspace_reads_every_license_and_keeps_fsevents_quiet() {
+    let path = "yarn1-workspace/yarn.lock";
+    let (lockfiles, findings) = audit(&[path]);
+    let l = &lockfiles[0];
+    assert_eq!(l.packages.len(), yarn_entries(path));
+    // chokidar's tree: every package but fsevents (macOS only) is installed here, with the
+    // license its package.json declares.
+    for p in &l.packages {
+        if p.name == "fsevents" {
+            assert!(p.optional && p.license.is_none(), "{p:?}");
+        } else {
+            assert!(!p.optional, "{p:?}");
+            assert!(p.license.is_some(), "{p:?}");
+        }
+    }
+    assert_eq!(
+        find(&lockfiles, "chokidar", "3.6.0").license.as_deref(),
+        Some("MIT")
+    );
+    assert_eq!(
+        find(&lockfiles, "picomatch", "2.3.2").license.as_deref(),
+        Some("MIT")
+    );
+    assert_eq!(
+        find(&lockfiles, "anymatch", "3.1.3").license.as_deref(),
+        Some("ISC")
+    );
+    assert!(errors(&findings).is_empty(), "{}", shown(&findings));
+    assert!(
+        findings.iter().all(|f| f.severity == Severity::Note),
+        "{}",
+        shown(&findings)
+    );
+}
