@@ -3,7 +3,7 @@
 //! What it does:
 //! - reads lockfiles into one [`model::Package`] model ([`lockfile`]): `Cargo.lock` v1 to v4,
 //!   `package-lock.json` / `npm-shrinkwrap.json` lockfileVersion 1 to 3, `yarn.lock` (yarn 1's
-//!   text format and yarn 2+'s YAML, `__metadata` 4 to 8), and `pnpm-lock.yaml` 5.x, 6.x and
+//!   text format and yarn 2+'s YAML, `__metadata` 4 and newer), and `pnpm-lock.yaml` 5.x, 6.x and
 //!   9.x, under explicit [`lockfile::Limits`] on size, nesting and field lengths;
 //! - finds each package's license in the lockfile or in manifests on disk
 //!   ([`license::gather`]), reads it as an SPDX 2.3 expression (mapping common non-SPDX

@@ -29,6 +29,15 @@ pub enum Level {
 }
 
 impl Level {
+    /// This level, but no louder than a note (`allow` stays `allow`).
+    #[must_use]
+    pub fn min_note(self) -> Self {
+        match self {
+            Self::Allow => Self::Allow,
+            _ => Self::Note,
+        }
+    }
+
     /// The severity to report at, or `None` to report nothing.
     #[must_use]
     pub fn severity(self) -> Option<Severity> {

@@ -171,7 +171,9 @@ fn default_sources() -> SourcePolicy {
         weak_integrity: Level::Warn,
         install_scripts: Level::Warn,
         aliases: Level::Note,
-        duplicates: Level::Note,
+        // Several versions of one package are normal in npm trees and common in Cargo ones;
+        // listing them is a choice (`duplicates = "note"`), not a default.
+        duplicates: Level::Allow,
         yanked: Level::Deny,
     }
 }

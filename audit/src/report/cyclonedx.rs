@@ -20,6 +20,12 @@ fn alg(a: HashAlgorithm) -> &'static str {
 pub(super) fn render(report: &Report) -> Result<String, serde_json::Error> {
     let mut seen = BTreeSet::new();
     let mut components = Vec::new();
+    let mut aliases: std::collections::BTreeMap<String, BTreeSet<&str>> = Default::default();
+    for (p, _) in report.checked_with_conclusions() {
+        if let Some(alias) = &p.alias {
+            aliases.entry(p.purl()).or_default().insert(alias);
+        }
+    }
     for (p, concluded) in report.checked_with_conclusions() {
         let purl = p.purl();
         if !seen.insert(purl.clone()) {
@@ -62,6 +68,14 @@ pub(super) fn render(report: &Report) -> Result<String, serde_json::Error> {
                 "distribution"
             };
             c["externalReferences"] = json!([{ "type": kind, "url": url }]);
+        }
+        // The names it is installed and imported under (npm `alias@npm:real@1.0.0`), from
+        // every copy of it, not only the first.
+        if let Some(names) = aliases.get(&purl) {
+            c["properties"] = names
+                .iter()
+                .map(|a| json!({ "name": "sigil:npm:alias", "value": a }))
+                .collect();
         }
         components.push(c);
     }
