@@ -129,12 +129,20 @@ impl<'a> Verifier<'a> {
         if let Some(verified) = &checkpoint {
             check_against_log(&verified.checkpoint, tree, &mut findings);
         }
-        if let Some(previous) = self.previous.filter(|p| p.origin != self.trust.origin()) {
+        let expected_origin = checkpoint
+            .as_ref()
+            .map(|v| v.checkpoint.origin.clone())
+            .or_else(|| self.trust.origin().map(str::to_owned));
+        let origin_differs = |p: &&Checkpoint| match &expected_origin {
+            Some(origin) => &p.origin != origin,
+            None => !self.trust.accepts_origin(&p.origin),
+        };
+        if let Some(previous) = self.previous.filter(origin_differs) {
             findings.push(Finding {
                 index: None,
                 kind: FindingKind::CheckpointInvalid {
                     reason: crate::checkpoint::CheckpointError::Origin {
-                        expected: self.trust.origin().to_owned(),
+                        expected: expected_origin.unwrap_or_default(),
                         found: previous.origin.clone(),
                     },
                 },
