@@ -89,17 +89,20 @@ pub(super) fn read_span(file: &File, path: &Path, span: &Span) -> Result<Vec<u8>
 pub(super) struct SpanReader<'a> {
     reader: Option<BufReader<&'a File>>,
     path: &'a Path,
-    spans: std::slice::Iter<'a, Span>,
+    starts: &'a [u64],
+    end: u64,
     index: u64,
     position: u64,
 }
 
 impl<'a> SpanReader<'a> {
-    pub(super) fn new(file: &'a File, path: &'a Path, spans: &'a [Span]) -> Self {
+    /// Reads the records starting at `starts`, the last of which ends before `end`.
+    pub(super) fn new(file: &'a File, path: &'a Path, starts: &'a [u64], end: u64) -> Self {
         Self {
             reader: None,
             path,
-            spans: spans.iter(),
+            starts,
+            end,
             index: 0,
             position: 0,
         }
@@ -119,8 +122,14 @@ impl Iterator for SpanReader<'_> {
     type Item = Result<(u64, Vec<u8>), StoreError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let span = self.spans.next()?;
         let index = self.index;
+        let i = usize::try_from(index).ok()?;
+        let offset = *self.starts.get(i)?;
+        let next = self.starts.get(i + 1).copied().unwrap_or(self.end);
+        let span = Span {
+            offset,
+            len: next - offset - 1,
+        };
         self.index += 1;
         let Some(reader) = self.reader.as_mut() else {
             return Some(Err(StoreError::Io {
