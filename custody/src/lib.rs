@@ -42,6 +42,7 @@ pub mod store;
 pub mod tiles;
 pub mod trace;
 pub mod verify;
+pub mod witness;
 
 pub use checkpoint::{Checkpoint, CheckpointTrust, VerifiedCheckpoint};
 

@@ -13,7 +13,7 @@ const MAX_TORN_BYTES: u64 = 16 << 20;
 /// The largest checkpoint file read: a checkpoint with 100 cosignatures is under 16 KiB.
 const MAX_CHECKPOINT_BYTES: u64 = 64 * 1024;
 
-pub(super) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     move |source| StoreError::Io {
         path: path.to_owned(),
         source,
@@ -21,7 +21,7 @@ pub(super) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ 
 }
 
 /// Makes `dir` and any missing parents, durably.
-pub(super) fn create_dir(dir: &Path) -> Result<(), StoreError> {
+pub(crate) fn create_dir(dir: &Path) -> Result<(), StoreError> {
     if dir.is_dir() {
         return Ok(());
     }
@@ -33,7 +33,7 @@ pub(super) fn create_dir(dir: &Path) -> Result<(), StoreError> {
 }
 
 /// Makes directory entries (a created or renamed file) durable.
-pub(super) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
     #[cfg(unix)]
     File::open(dir)
         .and_then(|handle| handle.sync_all())
@@ -162,7 +162,7 @@ impl Iterator for SpanReader<'_> {
 }
 
 /// Replaces `dir/name` with `contents`: temporary file, fsync, rename, fsync of the directory.
-pub(super) fn write_atomically(dir: &Path, name: &str, contents: &[u8]) -> Result<(), StoreError> {
+pub(crate) fn write_atomically(dir: &Path, name: &str, contents: &[u8]) -> Result<(), StoreError> {
     let path: PathBuf = dir.join(name);
     let mut temp = tempfile::Builder::new()
         .prefix(".sigil-")

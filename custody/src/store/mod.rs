@@ -10,7 +10,7 @@
 //! Opening a log for writing cuts a torn tail a crash left behind (see [`TornTail`]) after
 //! copying it aside; opening it read-only only reports it.
 
-mod files;
+pub(crate) mod files;
 mod scan;
 
 use std::fs::{File, OpenOptions};
