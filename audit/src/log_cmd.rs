@@ -11,6 +11,8 @@ use sigil_custody::{
     DEFAULT_ORIGIN, EntryProof, KeyRing, Log, LogOptions, Sha256Digest, Verifier, trace_lineage,
 };
 
+mod witness;
+
 /// Commands on a custody log.
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum LogCommand {
@@ -24,13 +26,19 @@ pub(crate) enum LogCommand {
     Prove(ProveArgs),
     /// Every entry about one artifact, in order: audited, signed, published, installed.
     Trace(TraceArgs),
+    /// Run a witness: cosign checkpoints of the logs it follows over the C2SP tlog-witness
+    /// HTTP protocol, only when they extend the last one it cosigned.
+    Witness(Box<witness::WitnessArgs>),
+    /// Print the tlog-witness `add-checkpoint` request for the log's checkpoint, with the
+    /// consistency proof from the size the witness last cosigned.
+    WitnessRequest(witness::WitnessRequestArgs),
 }
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct LogDir {
     /// The log's directory.
     #[arg(long = "log", value_name = "DIR")]
-    dir: PathBuf,
+    pub(crate) dir: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -127,14 +135,14 @@ pub(crate) enum LogError {
     Write(#[source] std::io::Error),
 }
 
-fn read(path: &PathBuf) -> Result<String, LogError> {
+pub(crate) fn read(path: &PathBuf) -> Result<String, LogError> {
     std::fs::read_to_string(path).map_err(|source| LogError::Read {
         path: path.display().to_string(),
         source,
     })
 }
 
-fn open(dir: &LogDir) -> Result<Log, LogError> {
+pub(crate) fn open(dir: &LogDir) -> Result<Log, LogError> {
     Ok(Log::open_read_only(&dir.dir, LogOptions::new())?)
 }
 
@@ -206,14 +214,14 @@ fn trust(
     Ok((keys, checkpoint_trust))
 }
 
-fn parse_vkey(key: &str) -> Result<NoteVerifier, LogError> {
+pub(crate) fn parse_vkey(key: &str) -> Result<NoteVerifier, LogError> {
     NoteVerifier::parse(key).map_err(|e| LogError::CheckpointKey {
         key: key.to_owned(),
         reason: e.to_string(),
     })
 }
 
-fn out(text: &str) -> Result<(), LogError> {
+pub(crate) fn out(text: &str) -> Result<(), LogError> {
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
@@ -232,6 +240,8 @@ pub(crate) fn run(command: LogCommand) -> Result<bool, LogError> {
         LogCommand::Show(args) => show(&args).map(|()| true),
         LogCommand::Prove(args) => prove(&args).map(|()| true),
         LogCommand::Trace(args) => trace_artifact(&args),
+        LogCommand::Witness(args) => witness::witness(&args),
+        LogCommand::WitnessRequest(args) => witness::witness_request(&args),
     }
 }
 
