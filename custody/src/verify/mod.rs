@@ -321,7 +321,11 @@ impl<'a> Verifier<'a> {
                 kind,
             });
         };
-        let entry = match Entry::parse(index, bytes) {
+        let parsed = match tree.leaf(index) {
+            Some(leaf) => Entry::parse_with_leaf_hash(index, bytes, leaf),
+            None => Entry::parse(index, bytes),
+        };
+        let entry = match parsed {
             Ok(entry) => entry,
             Err(reason) => {
                 report(FindingKind::UnreadableEntry { reason });
