@@ -328,3 +328,45 @@ impl WitnessProcess {
         }
     }
 }
+
+#[test]
+fn witness_prints_its_vkey_and_a_quorum_beyond_the_witnesses_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log_key, _) = write_key(dir.path(), "log");
+    let log_vkey = NoteSigner::new(ORIGIN, &log_key)
+        .unwrap()
+        .verifier()
+        .to_string();
+    let running = WitnessProcess::start(dir.path(), "witness.example/w1", &log_vkey);
+    let (code, stdout, stderr) = run(audit()
+        .args([
+            "log",
+            "witness",
+            "--name",
+            "witness.example/w1",
+            "--print-vkey",
+            "--key",
+        ])
+        .arg(dir.path().join("witness.example_w1.key")));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, format!("{}\n", running.vkey));
+    // The vkey is a cosignature/v1 key: type 0x04.
+    let key = stdout.trim_end().splitn(3, '+').nth(2).unwrap();
+    assert!(key.starts_with('B'), "{key}");
+
+    let public = dir.path().join("log.pub");
+    std::fs::write(&public, log_key.public_key().to_spki_pem()).unwrap();
+    let log = dir.path().join("custody");
+    append(&log, &["app-1.0.tar.gz"], &log_key);
+    let (code, output) = verify(&log, &public, &log.join("checkpoint"), &[&running.vkey], 2);
+    assert_eq!(code, 2, "{output}");
+    assert!(output.contains("--quorum 2"), "{output}");
+    assert!(output.contains("only 1 --witness key(s)"), "{output}");
+    // No cosignature at all, and one required: refused.
+    let (code, output) = verify(&log, &public, &log.join("checkpoint"), &[&running.vkey], 1);
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.contains("cosigned by 0 trusted witness(es)"),
+        "{output}"
+    );
+}
