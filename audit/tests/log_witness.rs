@@ -370,3 +370,33 @@ fn witness_prints_its_vkey_and_a_quorum_beyond_the_witnesses_is_a_usage_error() 
         "{output}"
     );
 }
+
+#[test]
+fn idle_connections_beyond_the_limit_are_turned_away() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log_key, _) = write_key(dir.path(), "log");
+    let log_vkey = NoteSigner::new(ORIGIN, &log_key)
+        .unwrap()
+        .verifier()
+        .to_string();
+    let witness = WitnessProcess::start(dir.path(), "witness.example/w1", &log_vkey);
+    // Connections that send nothing hold their slots.
+    let idle: Vec<TcpStream> = (0..64)
+        .map(|_| TcpStream::connect(&witness.address).unwrap())
+        .collect();
+    let mut extra = TcpStream::connect(&witness.address).unwrap();
+    let mut response = String::new();
+    extra.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 503 "), "{response}");
+    // Once they go, the witness serves again.
+    drop(idle);
+    let mut status = 0;
+    for _ in 0..50 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        status = witness.add_checkpoint("old 0\n\nnot a checkpoint\n").0;
+        if status != 503 {
+            break;
+        }
+    }
+    assert_eq!(status, 400);
+}

@@ -3,11 +3,13 @@
 //!
 //! The HTTP layer is deliberately small: `POST <prefix>/add-checkpoint` with a
 //! `Content-Length` body (keep-alive supported), one thread per connection, everything else
-//! answered 404, 405, 411 or 413. Put it behind a TLS-terminating proxy to expose it.
+//! answered 404, 405, 411 or 413, at most 64 connections at once (more get 503). Put it behind a
+//! TLS-terminating proxy to expose it.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use sigil_custody::note::{NoteSigner, NoteVerifier};
@@ -21,6 +23,8 @@ use super::{LogDir, LogError, out, parse_vkey};
 const IDLE: Duration = Duration::from_secs(30);
 /// The largest request line and headers read.
 const MAX_HEAD_BYTES: u64 = 16 * 1024;
+/// The most connections served at once; more are answered 503 and closed.
+const MAX_CONNECTIONS: usize = 64;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct WitnessArgs {
@@ -126,11 +130,25 @@ pub(crate) fn witness(args: &WitnessArgs) -> Result<bool, LogError> {
         "witness {} listening on http://{address}{path}",
         witness.verifier()
     );
+    let open = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for stream in listener.incoming() {
-            let Ok(stream) = stream else { continue };
-            let (witness, path) = (&witness, path.as_str());
-            scope.spawn(move || serve(stream, witness, path));
+            let Ok(mut stream) = stream else { continue };
+            if open.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+                open.fetch_sub(1, Ordering::SeqCst);
+                let body = "too many connections; retry later\n";
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                continue;
+            }
+            let (witness, path, open) = (&witness, path.as_str(), &open);
+            scope.spawn(move || {
+                serve(stream, witness, path);
+                open.fetch_sub(1, Ordering::SeqCst);
+            });
         }
     });
     Ok(true)
