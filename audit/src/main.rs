@@ -9,8 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use sigil_audit::advisory::{Database, DatabaseError, DatabaseLimits};
 use sigil_audit::license::gather::ManifestSources;
 use sigil_audit::lockfile::LockfileError;
+use sigil_audit::model::Ecosystem;
 use sigil_audit::online::{
     DEFAULT_MAX_REQUESTS, HttpFetch, HttpOptions, OnlineCheck, OnlineError, OnlineSources, Url,
 };
@@ -105,6 +107,15 @@ struct CheckArgs {
     /// The most HTTP requests the online checks may make [default: 10000].
     #[arg(long, value_name = "N", requires = "online")]
     max_requests: Option<usize>,
+    /// An OSV advisory database: a folder of OSV JSON files or a zip of them, such as
+    /// osv.dev's crates.io/all.zip or npm/all.zip (repeatable; adds to the policy's
+    /// `advisories.databases`).
+    #[arg(long, value_name = "PATH")]
+    advisories: Vec<PathBuf>,
+    /// With --online and no database given: the osv.dev bucket (or a mirror) to download
+    /// `<ecosystem>/all.zip` from [default: https://osv-vulnerabilities.storage.googleapis.com/].
+    #[arg(long, value_name = "URL", requires = "online")]
+    advisories_url: Option<Url>,
     /// The lockfiles: Cargo.lock, package-lock.json, npm-shrinkwrap.json, yarn.lock,
     /// pnpm-lock.yaml.
     #[arg(required = true, value_name = "LOCKFILE")]
@@ -122,6 +133,8 @@ enum CliError {
     Audit(#[from] sigil_audit::AuditError),
     #[error(transparent)]
     Online(#[from] OnlineError),
+    #[error(transparent)]
+    Advisories(#[from] DatabaseError),
     #[error("cannot render the report")]
     Render(#[from] serde_json::Error),
     #[error("cannot write the report to {path}")]
@@ -199,9 +212,13 @@ fn check(args: CheckArgs) -> Result<bool, CliError> {
             node_modules: true,
         }
     };
-    let auditor = Auditor::new(policy, today)
+    let advisories = advisory_database(&args, &policy)?;
+    let mut auditor = Auditor::new(policy, today)
         .manifests(manifests)
         .exclude_dev(args.exclude_dev);
+    if let Some(db) = advisories {
+        auditor = auditor.advisories(db);
+    }
     let report = if args.online {
         let defaults = OnlineSources::default();
         let sources = OnlineSources {
@@ -284,6 +301,54 @@ fn check(args: CheckArgs) -> Result<bool, CliError> {
         }
     }
     Ok(report.passed())
+}
+
+/// The advisory database: the policy's and the command line's, or with `--online` and neither,
+/// osv.dev's for the ecosystems of the lockfiles given; `None` when there is none to use.
+fn advisory_database(args: &CheckArgs, policy: &Policy) -> Result<Option<Database>, CliError> {
+    let limits = DatabaseLimits::default();
+    let mut paths = policy.advisories.database_paths(args.policy.as_deref());
+    paths.extend(args.advisories.iter().cloned());
+    if !paths.is_empty() {
+        let mut db = Database::new();
+        for p in &paths {
+            db.add_path(p, &limits)?;
+        }
+        return Ok(Some(db));
+    }
+    if !args.online {
+        return Ok(None);
+    }
+    let mut ecosystems = Vec::new();
+    for l in &args.lockfiles {
+        let e = if l.file_name().is_some_and(|n| n == "Cargo.lock") {
+            Ecosystem::Cargo
+        } else {
+            Ecosystem::Npm
+        };
+        if !ecosystems.contains(&e) {
+            ecosystems.push(e);
+        }
+    }
+    let bucket = args
+        .advisories_url
+        .clone()
+        .unwrap_or_else(sigil_audit::online::default_bucket);
+    // The npm archive is a few hundred MiB; allow for growth and a slow link.
+    let fetch = HttpFetch::new(&HttpOptions {
+        max_response_bytes: 2 * 1024 * 1024 * 1024,
+        timeout: std::time::Duration::from_secs(1800),
+        ..HttpOptions::default()
+    })?;
+    eprintln!(
+        "sigil-audit: downloading advisory databases from {bucket} (pass --advisories PATH to use a local copy)"
+    );
+    Ok(Some(sigil_audit::online::fetch_advisories(
+        &fetch,
+        &bucket,
+        &ecosystems,
+        &limits,
+    )?))
 }
 
 /// Writes `bytes` to a temporary file beside `path`, syncs it, and renames it into place, so

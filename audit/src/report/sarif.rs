@@ -65,6 +65,15 @@ pub(super) fn render(report: &Report) -> Result<String, serde_json::Error> {
                     "sigilAuditFinding/v1": format!("{}:{}:{}@{}", f.code, p.ecosystem, p.name, p.version),
                 });
             }
+            if let Some(a) = &f.advisory {
+                // The advisory in full, and its CVSS score where code-scanning dashboards
+                // look for one (a string, as GitHub's `security-severity` is).
+                let mut props = json!({ "advisory": a, "tags": ["security"] });
+                if let Some(score) = a.severity.as_ref().and_then(|s| s.score) {
+                    props["security-severity"] = format!("{score:.1}").into();
+                }
+                result["properties"] = props;
+            }
             result
         })
         .collect();
