@@ -19,7 +19,7 @@
 //! - matches locked versions against OSV advisory databases read from disk ([`advisory`]).
 //!
 //! - only when asked ([`online`], `sigil-audit check --online`): downloads the OSV advisory
-//!   databases from osv.dev when none is given, asks crates.io whether locked crate versions
+//!   databases from osv.dev when asked and none is given, asks crates.io whether locked crate versions
 //!   are yanked, and checks npm registry integrity and ECDSA signatures over what npm
 //!   lockfiles pin.
 //!

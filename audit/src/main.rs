@@ -112,9 +112,14 @@ struct CheckArgs {
     /// `advisories.databases`).
     #[arg(long, value_name = "PATH")]
     advisories: Vec<PathBuf>,
-    /// With --online and no database given: the osv.dev bucket (or a mirror) to download
-    /// `<ecosystem>/all.zip` from [default: https://osv-vulnerabilities.storage.googleapis.com/].
-    #[arg(long, value_name = "URL", requires = "online")]
+    /// With --online: download the advisory databases (osv.dev's `<ecosystem>/all.zip` for
+    /// the lockfiles' ecosystems) for this run, when none is given by --advisories or the
+    /// policy.
+    #[arg(long, requires = "online")]
+    fetch_advisories: bool,
+    /// The osv.dev bucket (or a mirror with its layout) to download from
+    /// [default: https://osv-vulnerabilities.storage.googleapis.com/].
+    #[arg(long, value_name = "URL", requires = "fetch_advisories")]
     advisories_url: Option<Url>,
     /// The lockfiles: Cargo.lock, package-lock.json, npm-shrinkwrap.json, yarn.lock,
     /// pnpm-lock.yaml.
@@ -239,7 +244,6 @@ fn check(args: CheckArgs) -> Result<bool, CliError> {
         Format::Cyclonedx => OutputFormat::CycloneDx,
         Format::Spdx => OutputFormat::Spdx,
     };
-    let text = report.render(format)?;
     if let Some(dir) = &args.log {
         let source = match (&args.log_key, &args.log_key_env) {
             (Some(path), _) => KeySource::File(path.clone()),
@@ -268,9 +272,11 @@ fn check(args: CheckArgs) -> Result<bool, CliError> {
     }
     match &args.output {
         Some(path) => {
-            write_atomically(path, text.as_bytes()).map_err(|source| CliError::Write {
-                path: path.display().to_string(),
-                source,
+            write_atomically(path, |w| report.write_to(format, w)).map_err(|source| {
+                CliError::Write {
+                    path: path.display().to_string(),
+                    source,
+                }
             })?;
             let c = report.counts();
             eprintln!(
@@ -283,11 +289,12 @@ fn check(args: CheckArgs) -> Result<bool, CliError> {
             );
         }
         None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            let written = report
+                .write_to(format, &mut stdout)
+                .map_err(into_io)
+                .and_then(|()| stdout.flush());
+            match written {
                 // A reader that stopped early (`| head`) is not an error.
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
                 Err(source) => {
@@ -303,8 +310,9 @@ fn check(args: CheckArgs) -> Result<bool, CliError> {
     Ok(report.passed())
 }
 
-/// The advisory database: the policy's and the command line's, or with `--online` and neither,
-/// osv.dev's for the ecosystems of the lockfiles given; `None` when there is none to use.
+/// The advisory database: the policy's and the command line's, or with `--fetch-advisories`
+/// and neither, osv.dev's for the ecosystems of the lockfiles given; `None` when there is none
+/// to use.
 fn advisory_database(args: &CheckArgs, policy: &Policy) -> Result<Option<Database>, CliError> {
     let limits = DatabaseLimits::default();
     let mut paths = policy.advisories.database_paths(args.policy.as_deref());
@@ -316,7 +324,7 @@ fn advisory_database(args: &CheckArgs, policy: &Policy) -> Result<Option<Databas
         }
         return Ok(Some(db));
     }
-    if !args.online {
+    if !args.fetch_advisories {
         return Ok(None);
     }
     let mut ecosystems = Vec::new();
@@ -351,17 +359,31 @@ fn advisory_database(args: &CheckArgs, policy: &Policy) -> Result<Option<Databas
     )?))
 }
 
-/// Writes `bytes` to a temporary file beside `path`, syncs it, and renames it into place, so
-/// that a reader never sees a half-written report.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// A rendering error as the I/O error it carries (rendering fails only when writing does).
+fn into_io(e: serde_json::Error) -> std::io::Error {
+    match e.io_error_kind() {
+        Some(kind) => std::io::Error::new(kind, e),
+        None => std::io::Error::other(e),
+    }
+}
+
+/// Streams the report through `write` into a temporary file beside `path`, syncs it, and
+/// renames it into place, so that a reader never sees a half-written report.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> Result<(), serde_json::Error>,
+) -> std::io::Result<()> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        write(&mut f).map_err(into_io)?;
+        let f = f
+            .into_inner()
+            .map_err(std::io::IntoInnerError::into_error)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();

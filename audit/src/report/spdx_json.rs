@@ -1,13 +1,16 @@
 //! SPDX 2.3 JSON SBOM: one package per checked package (deduplicated by package URL), each
 //! described by the document, with checksums, the declared license, the license the policy
-//! concludes (from a clarification) and a purl reference.
+//! concludes (from a clarification) and a purl reference. Written package by package.
 
 use std::collections::BTreeSet;
+use std::io::Write;
 
-use serde_json::json;
+use serde::Serialize;
+use serde_json::{Value, json};
 
+use super::stream::{Seq, write_pretty};
 use super::{Report, download_url, spdx_expression};
-use crate::model::HashAlgorithm;
+use crate::model::{HashAlgorithm, Package};
 
 fn alg(a: HashAlgorithm) -> &'static str {
     match a {
@@ -18,16 +21,44 @@ fn alg(a: HashAlgorithm) -> &'static str {
     }
 }
 
-pub(super) fn render(report: &Report) -> Result<String, serde_json::Error> {
+/// The document; fields in the alphabetical order the output has always had.
+#[derive(Serialize)]
+#[serde(bound(serialize = "Seq<P>: Serialize, Seq<R>: Serialize"))]
+struct Doc<P, R> {
+    #[serde(rename = "SPDXID")]
+    spdx_id: &'static str,
+    #[serde(rename = "creationInfo")]
+    creation_info: Value,
+    #[serde(rename = "dataLicense")]
+    data_license: &'static str,
+    #[serde(rename = "documentNamespace")]
+    document_namespace: String,
+    name: String,
+    packages: Seq<P>,
+    relationships: Seq<R>,
+    #[serde(rename = "spdxVersion")]
+    spdx_version: &'static str,
+}
+
+/// The checked packages once each, with their SPDX ids; the same sequence on every call, so
+/// that packages and relationships can be written in two passes without holding either.
+fn numbered(report: &Report) -> impl Iterator<Item = (String, &Package, Option<&str>)> {
     let mut seen = BTreeSet::new();
-    let mut packages = Vec::new();
-    let mut relationships = Vec::new();
-    for (p, concluded) in report.checked_with_conclusions() {
-        let purl = p.purl();
-        if !seen.insert(purl.clone()) {
-            continue;
-        }
-        let id = format!("SPDXRef-Package-{}-{}", p.ecosystem, packages.len() + 1);
+    report
+        .checked_with_conclusions()
+        .filter(move |(p, _)| seen.insert(p.purl()))
+        .enumerate()
+        .map(|(i, (p, concluded))| {
+            (
+                format!("SPDXRef-Package-{}-{}", p.ecosystem, i + 1),
+                p,
+                concluded,
+            )
+        })
+}
+
+pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<(), serde_json::Error> {
+    let packages = numbered(report).map(|(id, p, concluded)| {
         let mut pkg = json!({
             "SPDXID": id,
             "name": p.name,
@@ -41,7 +72,7 @@ pub(super) fn render(report: &Report) -> Result<String, serde_json::Error> {
             "externalRefs": [{
                 "referenceCategory": "PACKAGE-MANAGER",
                 "referenceType": "purl",
-                "referenceLocator": purl,
+                "referenceLocator": p.purl(),
             }],
         });
         if !p.integrity.is_empty() {
@@ -51,28 +82,28 @@ pub(super) fn render(report: &Report) -> Result<String, serde_json::Error> {
                 .map(|i| json!({ "algorithm": alg(i.algorithm), "checksumValue": i.hex }))
                 .collect();
         }
-        relationships.push(json!({
+        Ok(pkg)
+    });
+    let relationships = numbered(report).map(|(id, _, _)| {
+        Ok(json!({
             "spdxElementId": "SPDXRef-DOCUMENT",
             "relationshipType": "DESCRIBES",
             "relatedSpdxElement": id,
-        }));
-        packages.push(pkg);
-    }
+        }))
+    });
     let uuid = report.content_uuid();
-    let doc = json!({
-        "spdxVersion": "SPDX-2.3",
-        "dataLicense": "CC0-1.0",
-        "SPDXID": "SPDXRef-DOCUMENT",
-        "name": format!("{}-audit-{}", super::TOOL_NAME, report.options.today),
-        "documentNamespace": format!("urn:uuid:{uuid}"),
-        "creationInfo": {
+    let doc = Doc {
+        spdx_id: "SPDXRef-DOCUMENT",
+        creation_info: json!({
             "created": report.timestamp(),
             "creators": [format!("Tool: {}-{}", super::TOOL_NAME, super::TOOL_VERSION)],
-        },
-        "packages": packages,
-        "relationships": relationships,
-    });
-    let mut s = serde_json::to_string_pretty(&doc)?;
-    s.push('\n');
-    Ok(s)
+        }),
+        data_license: "CC0-1.0",
+        document_namespace: format!("urn:uuid:{uuid}"),
+        name: format!("{}-audit-{}", super::TOOL_NAME, report.options.today),
+        packages: Seq::new(packages),
+        relationships: Seq::new(relationships),
+        spdx_version: "SPDX-2.3",
+    };
+    write_pretty(out, &doc)
 }
