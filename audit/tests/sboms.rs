@@ -178,3 +178,31 @@ fn every_format_streams_exactly_what_render_returns() {
         }
     }
 }
+
+#[test]
+fn spdx_declares_only_what_the_package_states_and_concludes_the_reading() {
+    let report = audit("", &["sbom-graph-nested-npm/package-lock.json"]);
+    let doc: Value = serde_json::from_str(&report.render(OutputFormat::Spdx).unwrap()).unwrap();
+    let pkg = |name: &str, version: &str| {
+        doc["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name && p["versionInfo"] == version)
+            .unwrap()
+            .clone()
+    };
+    let stated = pkg("alpha", "1.0.0");
+    assert_eq!(stated["licenseDeclared"], "MIT");
+    assert_eq!(stated["licenseConcluded"], "NOASSERTION");
+    let read = pkg("beta", "2.0.0");
+    assert_eq!(read["licenseDeclared"], "NOASSERTION");
+    assert_eq!(read["licenseConcluded"], "Apache-2.0");
+    assert!(
+        read["licenseComments"]
+            .as_str()
+            .unwrap()
+            .contains("\"Apache 2.0\""),
+        "{read}"
+    );
+}

@@ -325,15 +325,6 @@ fn manifest_application(dir: &std::path::Path) -> Option<Application> {
     Some(Application { name, version })
 }
 
-/// The SPDX expression to publish for a declared license: itself if valid, its canonical
-/// reading if it was non-standard, `None` if unreadable.
-fn spdx_expression(license: Option<&str>) -> Option<String> {
-    match crate::license::read(license?).ok()? {
-        crate::license::Reading::Spdx(e) => Some(e.to_string()),
-        crate::license::Reading::Nonstandard { canonical, .. } => Some(canonical),
-    }
-}
-
 /// The URL a package is downloaded from, when the lockfile names one other than a registry's.
 fn download_url(p: &Package) -> Option<String> {
     match &p.source {

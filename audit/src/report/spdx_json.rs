@@ -1,6 +1,8 @@
 //! SPDX 2.3 JSON SBOM: one package per checked package (deduplicated by package URL), each
-//! described by the document, with checksums, the declared license, the license the policy
-//! concludes (from a clarification) and a purl reference. Written package by package.
+//! described by the document, with checksums, the declared license (only when the package
+//! states an SPDX expression), the concluded one (the policy's clarification, or sigil-audit's
+//! reading of a non-SPDX spelling, with the text as stated in `licenseComments`) and a purl
+//! reference. Written package by package.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -9,7 +11,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::stream::{Seq, write_pretty};
-use super::{Report, download_url, spdx_expression};
+use super::{Report, download_url};
+use crate::license::Reading;
 use crate::model::{HashAlgorithm, Package};
 
 fn alg(a: HashAlgorithm) -> &'static str {
@@ -66,8 +69,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<(), serde_js
             "downloadLocation": download_url(p).unwrap_or_else(|| "NOASSERTION".to_owned()),
             "filesAnalyzed": false,
             "licenseConcluded": concluded.unwrap_or("NOASSERTION"),
-            "licenseDeclared": spdx_expression(p.license.as_deref())
-                .unwrap_or_else(|| "NOASSERTION".to_owned()),
+            "licenseDeclared": "NOASSERTION",
             "copyrightText": "NOASSERTION",
             "externalRefs": [{
                 "referenceCategory": "PACKAGE-MANAGER",
@@ -75,6 +77,29 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<(), serde_js
                 "referenceLocator": p.purl(),
             }],
         });
+        // Declared is what the package states, when that is SPDX; a non-SPDX spelling that
+        // sigil-audit read as SPDX is a conclusion, and the text as stated goes in a comment.
+        match p.license.as_deref().map(crate::license::read) {
+            Some(Ok(Reading::Spdx(e))) => pkg["licenseDeclared"] = e.to_string().into(),
+            Some(Ok(Reading::Nonstandard { canonical, .. })) => {
+                if concluded.is_none() {
+                    pkg["licenseConcluded"] = canonical.clone().into();
+                }
+                pkg["licenseComments"] = format!(
+                    "declared as {:?}, not SPDX; read as {canonical}",
+                    p.license.as_deref().unwrap_or_default()
+                )
+                .into();
+            }
+            Some(Err(_)) => {
+                pkg["licenseComments"] = format!(
+                    "declared as {:?}, which is not an SPDX expression",
+                    p.license.as_deref().unwrap_or_default()
+                )
+                .into();
+            }
+            None => {}
+        }
         if !p.integrity.is_empty() {
             pkg["checksums"] = p
                 .integrity
