@@ -112,7 +112,7 @@ impl Auditor {
     pub fn audit_lockfiles(&self, mut lockfiles: Vec<Lockfile>) -> Report {
         let options = self.prepare(&mut lockfiles);
         let findings = self.offline_findings(&lockfiles, &options);
-        Report::new(lockfiles, findings, &self.policy, options)
+        self.finish(Report::new(lockfiles, findings, &self.policy, options))
     }
 
     /// Reads every lockfile and audits them together, adding what the registries say today
@@ -145,7 +145,7 @@ impl Auditor {
         let mut findings = self.offline_findings(&lockfiles, &options);
         findings.extend(online.findings(&lockfiles, &self.policy, &options)?);
         check::sort(&mut findings);
-        Ok(Report::new(lockfiles, findings, &self.policy, options))
+        Ok(self.finish(Report::new(lockfiles, findings, &self.policy, options)))
     }
 
     /// The checks and, with a database, the advisories, sorted.
@@ -160,6 +160,18 @@ impl Auditor {
             check::sort(&mut findings);
         }
         findings
+    }
+
+    /// Notes on the report which advisory databases were used.
+    fn finish(&self, report: Report) -> Report {
+        match &self.advisories {
+            Some(db) => report.with_advisories(crate::report::AdvisorySummary {
+                databases: db.sources().to_vec(),
+                records: db.records(),
+                advisories: db.len(),
+            }),
+            None => report,
+        }
     }
 
     /// Fills in licenses and settles the check options.

@@ -55,4 +55,4 @@ pub mod policy;
 pub mod report;
 
 pub use audit::{AuditError, Auditor};
-pub use report::{OutputFormat, Report, Summary};
+pub use report::{AdvisorySummary, OutputFormat, Report, Summary};

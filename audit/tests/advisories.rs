@@ -318,6 +318,8 @@ fn the_command_line_reports_advisories_in_json_sarif_and_human_output() {
     assert_eq!(f["advisory"]["aliases"][0], "CVE-2026-1111");
     assert_eq!(f["advisory"]["fixed"][0], "1.3.1");
     assert_eq!(f["advisory"]["severity"]["rating"], "high");
+    assert_eq!(v["advisories"]["records"], 7);
+    assert_eq!(v["advisories"]["advisories"], 5);
 
     let (_, sarif, _) = run("sarif");
     let v: serde_json::Value = serde_json::from_str(&sarif).unwrap();
@@ -331,6 +333,10 @@ fn the_command_line_reports_advisories_in_json_sarif_and_human_output() {
     assert_eq!(r["properties"]["security-severity"], "7.5");
 
     let (_, human, _) = run("human");
+    assert!(
+        human.contains("  advisories: 5 about crates.io and npm packages (7 records) from "),
+        "{human}"
+    );
     assert!(
         human.contains("error[advisory] npm left-pad@1.3.0: GHSA-lpad-vuln-1300 (CVE-2026-1111)"),
         "{human}"

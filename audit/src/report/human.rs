@@ -23,6 +23,15 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()>
             l.sha256
         )?;
     }
+    if let Some(a) = &report.advisories {
+        writeln!(
+            out,
+            "  advisories: {} about crates.io and npm packages ({} records) from {}",
+            a.advisories,
+            a.records,
+            a.databases.join(", ")
+        )?;
+    }
     if !report.findings.is_empty() {
         writeln!(out)?;
     }

@@ -12,6 +12,8 @@ use super::stream::{Seq, write_pretty};
 #[derive(Serialize)]
 #[serde(bound(serialize = "Seq<P>: Serialize, Seq<F>: Serialize"))]
 struct Doc<P, F> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    advisories: Option<Value>,
     counts: Value,
     date: Value,
     exclude_dev: bool,
@@ -52,6 +54,11 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<(), serde_js
         })
         .collect();
     let doc = Doc {
+        advisories: report
+            .advisories
+            .as_ref()
+            .map(serde_json::to_value)
+            .transpose()?,
         counts: serde_json::to_value(report.counts())?,
         date: serde_json::to_value(report.options.today)?,
         exclude_dev: report.options.exclude_dev,

@@ -49,6 +49,20 @@ pub struct Report {
     in_scope: Vec<Vec<bool>>,
     /// Per package, the license the policy's clarification concludes, if any.
     concluded: Vec<Vec<Option<String>>>,
+    /// The advisory databases matched against, when there were any.
+    advisories: Option<AdvisorySummary>,
+}
+
+/// Which advisory databases an audit matched against, so that a report shows the check ran
+/// and on what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdvisorySummary {
+    /// The databases, as given (paths or URLs).
+    pub databases: Vec<String>,
+    /// The records read, every ecosystem and withdrawn ones included.
+    pub records: usize,
+    /// The advisories about crates.io and npm packages among them.
+    pub advisories: usize,
 }
 
 /// One lockfile in a [`Summary`].
@@ -114,7 +128,20 @@ impl Report {
             options,
             in_scope,
             concluded,
+            advisories: None,
         }
+    }
+
+    /// Records which advisory databases the audit matched against.
+    pub(crate) fn with_advisories(mut self, summary: AdvisorySummary) -> Self {
+        self.advisories = Some(summary);
+        self
+    }
+
+    /// The advisory databases matched against, if any.
+    #[must_use]
+    pub fn advisories(&self) -> Option<&AdvisorySummary> {
+        self.advisories.as_ref()
     }
 
     /// The lockfiles read, with their packages.
