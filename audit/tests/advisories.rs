@@ -84,6 +84,13 @@ fn versions_outside_the_range_withdrawn_records_and_other_ecosystems_are_not_rep
 }
 
 #[test]
+fn git_and_tarball_packages_of_a_registry_name_are_not_the_registry_package() {
+    let report = audit_with("", db("advisories/osv-folder"), "2026-11-25");
+    assert!(advisories_for(&report, "my-fork").is_empty());
+    assert!(advisories_for(&report, "vendored").is_empty());
+}
+
+#[test]
 fn records_that_alias_each_other_give_one_finding_with_every_id() {
     let report = audit_with("", db("advisories/osv-folder"), "2026-11-25");
     let found = advisories_for(&report, "serde");
@@ -265,7 +272,7 @@ fn the_database_downloads_per_ecosystem_and_a_missing_archive_is_an_error() {
         &DatabaseLimits::default(),
     )
     .unwrap();
-    assert_eq!(got.records(), 7);
+    assert_eq!(got.records(), 8);
     let e = fetch_advisories(
         &Bucket(zip),
         &bucket,
@@ -318,8 +325,8 @@ fn the_command_line_reports_advisories_in_json_sarif_and_human_output() {
     assert_eq!(f["advisory"]["aliases"][0], "CVE-2026-1111");
     assert_eq!(f["advisory"]["fixed"][0], "1.3.1");
     assert_eq!(f["advisory"]["severity"]["rating"], "high");
-    assert_eq!(v["advisories"]["records"], 7);
-    assert_eq!(v["advisories"]["advisories"], 5);
+    assert_eq!(v["advisories"]["records"], 8);
+    assert_eq!(v["advisories"]["advisories"], 6);
 
     let (_, sarif, _) = run("sarif");
     let v: serde_json::Value = serde_json::from_str(&sarif).unwrap();
@@ -334,7 +341,7 @@ fn the_command_line_reports_advisories_in_json_sarif_and_human_output() {
 
     let (_, human, _) = run("human");
     assert!(
-        human.contains("  advisories: 5 about crates.io and npm packages (7 records) from "),
+        human.contains("  advisories: 6 about crates.io and npm packages (8 records) from "),
         "{human}"
     );
     assert!(

@@ -23,7 +23,7 @@ pub use policy::{AdvisoryException, AdvisoryPolicy};
 use crate::check::{self, Options};
 use crate::findings::{AdvisoryDetails, Code, Finding, Severity as Level};
 use crate::lockfile::Lockfile;
-use crate::model::Package;
+use crate::model::{Package, Source};
 use crate::policy::Policy;
 
 /// The `advisory` findings for every checked package of `lockfiles`, and the findings about the
@@ -42,7 +42,7 @@ pub fn check(
         for p in lockfile
             .packages
             .iter()
-            .filter(|p| check::in_scope(p, policy, options))
+            .filter(|p| check::in_scope(p, policy, options) && from_registry(p))
         {
             // A package exception naming the `advisory` code waives every advisory for it.
             let waived = policy
@@ -73,6 +73,16 @@ pub fn check(
     }
     findings.extend(exception_findings(policy, options, &used));
     findings
+}
+
+/// Whether `p` is the registry's package of that name: advisories are about what a registry
+/// publishes, and a git checkout, a path or a tarball of the same name and version may be any
+/// code at all. A package patched by yarn or bundled inside another is still the registry's.
+fn from_registry(p: &Package) -> bool {
+    matches!(
+        p.source,
+        Source::Registry { .. } | Source::Patch { .. } | Source::Bundled
+    )
 }
 
 /// The advisories matching `p`, records that alias each other merged into one.
