@@ -48,6 +48,9 @@ def timed(cmd, cwd=None):
 
 
 def compare(label, sigil_cmd, anchor_name, anchor_cmd, runs, cwd=None):
+    if shutil.which(anchor_cmd[0]) is None:
+        print(f"{label}\n  {anchor_name} not found ({anchor_cmd[0]}): skipped")
+        return
     pairs = []
     for _ in range(runs):
         s = timed(sigil_cmd, cwd)

@@ -169,6 +169,7 @@ impl Auditor {
                 databases: db.sources().to_vec(),
                 records: db.records(),
                 advisories: db.len(),
+                filtered: db.is_filtered(),
             }),
             None => report,
         }

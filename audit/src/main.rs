@@ -11,8 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use sigil_audit::advisory::{Database, DatabaseError, DatabaseLimits};
 use sigil_audit::license::gather::ManifestSources;
-use sigil_audit::lockfile::LockfileError;
-use sigil_audit::model::Ecosystem;
+use sigil_audit::lockfile::{self, Limits, Lockfile, LockfileError};
 use sigil_audit::online::{
     DEFAULT_MAX_REQUESTS, HttpFetch, HttpOptions, OnlineCheck, OnlineError, OnlineSources, Url,
 };
@@ -217,8 +216,15 @@ fn check(args: CheckArgs) -> Result<bool, CliError> {
             node_modules: true,
         }
     };
-    let advisories = advisory_database(&args, &policy)?;
+    let limits = Limits::default();
+    let lockfiles = args
+        .lockfiles
+        .iter()
+        .map(|p| lockfile::read(p, &limits))
+        .collect::<Result<Vec<_>, _>>()?;
+    let advisories = advisory_database(&args, &policy, &lockfiles)?;
     let mut auditor = Auditor::new(policy, today)
+        .limits(limits)
         .manifests(manifests)
         .exclude_dev(args.exclude_dev);
     if let Some(db) = advisories {
@@ -233,9 +239,9 @@ fn check(args: CheckArgs) -> Result<bool, CliError> {
         let online = OnlineCheck::new(HttpFetch::new(&HttpOptions::default())?)
             .sources(sources)
             .max_requests(args.max_requests.unwrap_or(DEFAULT_MAX_REQUESTS));
-        auditor.audit_online(&args.lockfiles, &online)?
+        auditor.audit_lockfiles_online(lockfiles, &online)?
     } else {
-        auditor.audit(&args.lockfiles)?
+        auditor.audit_lockfiles(lockfiles)
     };
     let format = match args.format {
         Format::Human => OutputFormat::Human,
@@ -313,12 +319,18 @@ fn check(args: CheckArgs) -> Result<bool, CliError> {
 /// The advisory database: the policy's and the command line's, or with `--fetch-advisories`
 /// and neither, osv.dev's for the ecosystems of the lockfiles given; `None` when there is none
 /// to use.
-fn advisory_database(args: &CheckArgs, policy: &Policy) -> Result<Option<Database>, CliError> {
+fn advisory_database(
+    args: &CheckArgs,
+    policy: &Policy,
+    lockfiles: &[Lockfile],
+) -> Result<Option<Database>, CliError> {
     let limits = DatabaseLimits::default();
+    // Only the advisories about locked packages are kept: the rest is most of the database.
+    let empty = || Database::new().only_packages(lockfiles.iter().flat_map(|l| &l.packages));
     let mut paths = policy.advisories.database_paths(args.policy.as_deref());
     paths.extend(args.advisories.iter().cloned());
     if !paths.is_empty() {
-        let mut db = Database::new();
+        let mut db = empty();
         for p in &paths {
             db.add_path(p, &limits)?;
         }
@@ -328,12 +340,10 @@ fn advisory_database(args: &CheckArgs, policy: &Policy) -> Result<Option<Databas
         return Ok(None);
     }
     let mut ecosystems = Vec::new();
-    for l in &args.lockfiles {
-        let e = if l.file_name().is_some_and(|n| n == "Cargo.lock") {
-            Ecosystem::Cargo
-        } else {
-            Ecosystem::Npm
-        };
+    for e in lockfiles
+        .iter()
+        .flat_map(|l| l.packages.iter().map(|p| p.ecosystem))
+    {
         if !ecosystems.contains(&e) {
             ecosystems.push(e);
         }
@@ -352,6 +362,7 @@ fn advisory_database(args: &CheckArgs, policy: &Policy) -> Result<Option<Databas
         "sigil-audit: downloading advisory databases from {bucket} (pass --advisories PATH to use a local copy)"
     );
     Ok(Some(sigil_audit::online::fetch_advisories(
+        empty(),
         &fetch,
         &bucket,
         &ecosystems,

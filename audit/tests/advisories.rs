@@ -266,6 +266,7 @@ fn the_database_downloads_per_ecosystem_and_a_missing_archive_is_an_error() {
     let zip = std::fs::read(fixture("advisories/osv-all.zip")).unwrap();
     let bucket = Url::parse("https://mirror.example/osv/").unwrap();
     let got = fetch_advisories(
+        Database::new(),
         &Bucket(zip.clone()),
         &bucket,
         &[Ecosystem::Npm],
@@ -274,6 +275,7 @@ fn the_database_downloads_per_ecosystem_and_a_missing_archive_is_an_error() {
     .unwrap();
     assert_eq!(got.records(), 8);
     let e = fetch_advisories(
+        Database::new(),
         &Bucket(zip),
         &bucket,
         &[Ecosystem::Cargo],
@@ -326,7 +328,8 @@ fn the_command_line_reports_advisories_in_json_sarif_and_human_output() {
     assert_eq!(f["advisory"]["fixed"][0], "1.3.1");
     assert_eq!(f["advisory"]["severity"]["rating"], "high");
     assert_eq!(v["advisories"]["records"], 8);
-    assert_eq!(v["advisories"]["advisories"], 6);
+    assert_eq!(v["advisories"]["advisories"], 3);
+    assert_eq!(v["advisories"]["filtered"], true);
 
     let (_, sarif, _) = run("sarif");
     let v: serde_json::Value = serde_json::from_str(&sarif).unwrap();
@@ -341,7 +344,11 @@ fn the_command_line_reports_advisories_in_json_sarif_and_human_output() {
 
     let (_, human, _) = run("human");
     assert!(
-        human.contains("  advisories: 6 about crates.io and npm packages (8 records) from "),
+        human.contains("(3 kept: about crates.io or npm packages locked here)"),
+        "{human}"
+    );
+    assert!(
+        human.contains("  advisories: 8 records read from "),
         "{human}"
     );
     assert!(
@@ -359,4 +366,36 @@ fn the_command_line_reports_advisories_in_json_sarif_and_human_output() {
     ]);
     assert_eq!(code, 2);
     assert!(err.contains("holds no OSV records"), "{err}");
+}
+
+#[test]
+fn a_database_kept_for_some_packages_holds_only_their_advisories_and_matches_the_same() {
+    let lockfile = sigil_audit::lockfile::read(
+        &fixture("npm-v3/package-lock.json"),
+        &sigil_audit::lockfile::Limits::default(),
+    )
+    .unwrap();
+    let mut kept = Database::new().only_packages(&lockfile.packages);
+    kept.add_path(
+        &fixture("advisories/osv-all.zip"),
+        &DatabaseLimits::default(),
+    )
+    .unwrap();
+    let all = db("advisories/osv-all.zip");
+    assert_eq!((kept.records(), all.records()), (8, 8));
+    assert_eq!((kept.len(), all.len()), (3, 6));
+    assert!(kept.is_filtered() && !all.is_filtered());
+    let policy = Policy::builtin();
+    let today: Date = "2026-11-25".parse().unwrap();
+    let names = |db: Database| -> Vec<String> {
+        Auditor::new(policy.clone(), today)
+            .advisories(db)
+            .audit_lockfiles(vec![lockfile.clone()])
+            .findings()
+            .iter()
+            .filter(|f| f.code == Code::Advisory)
+            .map(|f| f.advisory.as_ref().unwrap().id.clone())
+            .collect()
+    };
+    assert_eq!(names(kept), names(all));
 }

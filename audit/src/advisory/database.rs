@@ -2,7 +2,7 @@
 //! advisory database, RustSec's `osv` branch), or a zip archive of them (osv.dev's per-ecosystem
 //! `all.zip`), read under [`DatabaseLimits`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 
@@ -110,6 +110,8 @@ pub struct Database {
     records: usize,
     unreadable_events: usize,
     sources: Vec<String>,
+    /// When set, only advisories about these packages are kept.
+    only: Option<HashSet<(Ecosystem, String)>>,
 }
 
 impl Database {
@@ -117,6 +119,20 @@ impl Database {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Keeps, from what is added after this, only the advisories about these packages (by
+    /// ecosystem and name): a public database holds hundreds of thousands of records, and an
+    /// audit needs the few about its lockfiles.
+    #[must_use]
+    pub fn only_packages<'a>(mut self, packages: impl IntoIterator<Item = &'a Package>) -> Self {
+        self.only = Some(
+            packages
+                .into_iter()
+                .map(|p| (p.ecosystem, p.name.clone()))
+                .collect(),
+        );
+        self
     }
 
     /// Reads the database at `path`: a folder of OSV files or a zip archive of them.
@@ -298,8 +314,17 @@ impl Database {
         Ok(())
     }
 
-    /// Adds one advisory.
-    pub fn add(&mut self, advisory: Advisory) {
+    /// Adds one advisory (only its entries about the packages kept, see
+    /// [`Self::only_packages`]).
+    pub fn add(&mut self, mut advisory: Advisory) {
+        if let Some(only) = &self.only {
+            advisory
+                .affected
+                .retain(|a| only.contains(&(a.ecosystem, a.name.clone())));
+            if advisory.affected.is_empty() {
+                return;
+            }
+        }
         let i = self.advisories.len();
         self.unreadable_events += advisory.unreadable_events;
         for (j, a) in advisory.affected.iter().enumerate() {
@@ -328,10 +353,17 @@ impl Database {
             })
     }
 
-    /// How many advisories about crates.io or npm packages it holds.
+    /// How many advisories it holds: about crates.io or npm packages, and only about the
+    /// packages kept when [`Self::only_packages`] was set.
     #[must_use]
     pub fn len(&self) -> usize {
         self.advisories.len()
+    }
+
+    /// Whether only advisories about some packages are kept ([`Self::only_packages`]).
+    #[must_use]
+    pub fn is_filtered(&self) -> bool {
+        self.only.is_some()
     }
 
     /// Whether it holds none.

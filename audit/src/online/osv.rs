@@ -25,17 +25,18 @@ fn folder(e: Ecosystem) -> &'static str {
     }
 }
 
-/// Fetches `all.zip` for each of `ecosystems` from `bucket` and reads them into one database.
+/// Fetches `all.zip` for each of `ecosystems` from `bucket` and adds them to `db` (see
+/// [`Database::only_packages`] to keep only what an audit needs).
 ///
 /// # Errors
 /// A download failed or was not found, or an archive is not a readable OSV database.
 pub fn fetch_advisories(
+    mut db: Database,
     fetch: &dyn Fetch,
     bucket: &Url,
     ecosystems: &[Ecosystem],
     limits: &DatabaseLimits,
 ) -> Result<Database, OnlineError> {
-    let mut db = Database::new();
     for e in ecosystems {
         let url = join(bucket, &format!("{}/all.zip", folder(*e)));
         let body = match fetch.get(&url)? {

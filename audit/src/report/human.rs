@@ -26,10 +26,11 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()>
     if let Some(a) = &report.advisories {
         writeln!(
             out,
-            "  advisories: {} about crates.io and npm packages ({} records) from {}",
-            a.advisories,
+            "  advisories: {} records read from {} ({} kept: about crates.io or npm packages{})",
             a.records,
-            a.databases.join(", ")
+            a.databases.join(", "),
+            a.advisories,
+            if a.filtered { " locked here" } else { "" }
         )?;
     }
     if !report.findings.is_empty() {

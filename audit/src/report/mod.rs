@@ -61,8 +61,11 @@ pub struct AdvisorySummary {
     pub databases: Vec<String>,
     /// The records read, every ecosystem and withdrawn ones included.
     pub records: usize,
-    /// The advisories about crates.io and npm packages among them.
+    /// The advisories kept: about crates.io and npm packages (only about the locked ones,
+    /// when `filtered`).
     pub advisories: usize,
+    /// Whether only advisories about the locked packages were kept.
+    pub filtered: bool,
 }
 
 /// One lockfile in a [`Summary`].
