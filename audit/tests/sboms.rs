@@ -206,3 +206,24 @@ fn spdx_declares_only_what_the_package_states_and_concludes_the_reading() {
         "{read}"
     );
 }
+
+#[test]
+fn pnpm_9_edges_come_from_importers_and_snapshots_with_peer_suffixes_dropped() {
+    let b = bom(&audit("", &["pnpm-v9/pnpm-lock.yaml"]));
+    let root = depends_on(&b, "application").unwrap();
+    for dep in [
+        "pkg:npm/react-dom@18.3.1",
+        "pkg:npm/react@18.3.1",
+        "pkg:npm/utils-real@1.2.0",
+    ] {
+        assert!(root.contains(&dep.to_owned()), "{dep} in {root:?}");
+    }
+    assert_eq!(
+        depends_on(&b, "pkg:npm/react-dom@18.3.1").unwrap(),
+        vec!["pkg:npm/loose-envify@1.4.0", "pkg:npm/react@18.3.1"]
+    );
+    assert_eq!(
+        depends_on(&b, "pkg:npm/react@18.3.1").unwrap(),
+        vec!["pkg:npm/loose-envify@1.4.0"]
+    );
+}

@@ -2,8 +2,9 @@
 //! application (`None`) depending on what the workspace members depend on.
 //!
 //! Edges come from the lockfiles that record them precisely: `Cargo.lock` (each package's
-//! `dependencies`) and npm `package-lock.json` version 2 and 3 (each location's dependencies,
-//! resolved the way Node resolves them: the nearest `node_modules` folder up the tree). The
+//! `dependencies`), npm `package-lock.json` version 2 and 3 (each location's dependencies,
+//! resolved the way Node resolves them: the nearest `node_modules` folder up the tree), and
+//! `pnpm-lock.yaml` 9 (importers' and snapshots' dependencies, peer suffixes dropped). The
 //! lockfile is read again for its edges only, and used only when its SHA-256 still equals the
 //! one audited. Packages from other lockfiles get no `dependencies` entry, which in CycloneDX
 //! means "not known", rather than an empty one, which would mean "depends on nothing".
@@ -37,6 +38,7 @@ pub(super) fn of(report: &Report) -> Graph {
         match l.format {
             Format::Cargo => cargo(l, &checked, &bytes, &mut graph),
             Format::Npm if l.version != "1" => npm(l, &checked, &bytes, &mut graph),
+            Format::Pnpm if l.version.starts_with("9.") => pnpm(l, &checked, &bytes, &mut graph),
             _ => {}
         }
     }
@@ -201,6 +203,79 @@ fn npm(l: &Lockfile, checked: &[Option<&Package>], bytes: &[u8], graph: &mut Gra
                 .and_then(|target| by_location.get(target.as_str()).copied())
                 .and_then(|j| checked.get(j).copied().flatten());
             edge(graph, from, member, to);
+        }
+    }
+}
+
+/// pnpm 9: the snapshot key a dependency's version points to. An alias's version is already a
+/// key (`real@1.0.0`); a `link:` has no package.
+fn pnpm_key(name: &str, version: &str) -> Option<String> {
+    if version.starts_with("link:") {
+        return None;
+    }
+    let key = if version.contains('@') && !version.starts_with(|c: char| c.is_ascii_digit()) {
+        version.to_owned()
+    } else {
+        format!("{name}@{version}")
+    };
+    // The peer suffix (`18.3.1(react@18.3.1)`) names the same package.
+    Some(key.split('(').next().unwrap_or(&key).to_owned())
+}
+
+fn pnpm(l: &Lockfile, checked: &[Option<&Package>], bytes: &[u8], graph: &mut Graph) {
+    use yaml_rust2::{Yaml, YamlLoader};
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return;
+    };
+    let Ok(docs) = YamlLoader::load_from_str(text) else {
+        return;
+    };
+    let Some(doc) = docs.first() else { return };
+    let by_location: HashMap<&str, usize> = l
+        .packages
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| Some((p.location.as_deref()?, i)))
+        .collect();
+    let target = |name: &Yaml, version: &Yaml| -> Option<&Package> {
+        let version = match version {
+            Yaml::String(v) => v.as_str(),
+            Yaml::Hash(h) => h.get(&Yaml::String("version".into()))?.as_str()?,
+            _ => return None,
+        };
+        let key = pnpm_key(name.as_str()?, version)?;
+        checked
+            .get(*by_location.get(key.as_str())?)
+            .copied()
+            .flatten()
+    };
+    const SECTIONS: [&str; 3] = ["dependencies", "optionalDependencies", "devDependencies"];
+    let deps = |entry: &Yaml| -> Vec<(Yaml, Yaml)> {
+        SECTIONS
+            .iter()
+            .filter_map(|s| entry[*s].as_hash())
+            .flat_map(|h| h.iter().map(|(k, v)| (k.clone(), v.clone())))
+            .collect()
+    };
+    // Every importer (the root and each workspace member) is the application's.
+    if let Some(importers) = doc["importers"].as_hash() {
+        for entry in importers.values() {
+            edge(graph, None, true, None);
+            for (name, version) in deps(entry) {
+                edge(graph, None, true, target(&name, &version));
+            }
+        }
+    }
+    if let Some(snapshots) = doc["snapshots"].as_hash() {
+        for (key, entry) in snapshots {
+            let Some(key) = key.as_str() else { continue };
+            let from = by_location
+                .get(key.split('(').next().unwrap_or(key))
+                .and_then(|&i| checked.get(i).copied().flatten());
+            edge(graph, from, false, None);
+            for (name, version) in deps(entry) {
+                edge(graph, from, false, target(&name, &version));
+            }
         }
     }
 }
