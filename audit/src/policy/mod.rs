@@ -175,6 +175,8 @@ pub struct Policy {
     pub exceptions: Vec<Exception>,
     /// Per-package license corrections.
     pub clarifications: Vec<Clarification>,
+    /// Advisory databases, levels and exceptions (`[advisories]`).
+    pub advisories: crate::advisory::AdvisoryPolicy,
     /// Leave dev-only packages out of every check.
     pub exclude_dev: bool,
     /// SHA-256 of the policy file's bytes (lowercase hex), `None` for the built-in default.

@@ -46,6 +46,8 @@ pub(super) struct RawPolicy {
     #[serde(default)]
     clarify: Vec<RawClarify>,
     #[serde(default)]
+    advisories: crate::advisory::RawAdvisories,
+    #[serde(default)]
     exclude_dev: bool,
 }
 
@@ -184,6 +186,7 @@ pub(super) fn builtin() -> Policy {
         sources: default_sources(),
         exceptions: Vec::new(),
         clarifications: Vec::new(),
+        advisories: crate::advisory::AdvisoryPolicy::default(),
         exclude_dev: false,
         sha256: None,
         path: None,
@@ -273,6 +276,7 @@ impl RawPolicy {
             sources,
             exceptions,
             clarifications,
+            advisories: self.advisories.validate()?,
             exclude_dev: self.exclude_dev,
             sha256: None,
             path: None,
