@@ -8,6 +8,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use sigil_cli::{Classify, ErrorKind, Exit};
+
 use clap::{Parser, Subcommand, ValueEnum};
 use sigil_audit::advisory::{Database, DatabaseError, DatabaseLimits};
 use sigil_audit::license::gather::ManifestSources;
@@ -161,28 +163,32 @@ enum CliError {
     Log(#[from] log_cmd::LogError),
 }
 
-fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            // Help and version go to stdout with success; usage errors exit 2.
-            let _ = e.print();
-            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
-        }
-    };
-    match run(cli) {
-        Ok(passed) => ExitCode::from(if passed { 0 } else { 1 }),
-        Err(e) => {
-            let mut message = format!("sigil-audit: error: {e}");
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                message.push_str(&format!("\n  caused by: {s}"));
-                source = s.source();
-            }
-            eprintln!("{message}");
-            ExitCode::from(2)
-        }
+impl Classify for CliError {
+    /// A failed check is not an error but `Ok(false)` (exit 1); every error here means the
+    /// audit could not be done (exit 2).
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Operational
     }
+}
+
+fn main() -> ExitCode {
+    sigil_cli::Shell::new("sigil-audit")
+        .error_label("sigil-audit: error")
+        .run(|| {
+            let cli = match Cli::try_parse() {
+                Ok(cli) => cli,
+                Err(e) => {
+                    // Help and version go to stdout with success; usage errors exit 2.
+                    let _ = e.print();
+                    return Ok(if e.use_stderr() {
+                        Exit::Failed
+                    } else {
+                        Exit::Success
+                    });
+                }
+            };
+            run(cli).map(|passed| if passed { Exit::Success } else { Exit::Refused })
+        })
 }
 
 fn default_cargo_home() -> Option<PathBuf> {

@@ -570,3 +570,21 @@ fn cargo_lock_whose_checksum_splits_a_character_is_an_error_not_an_abort() {
     );
     assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_panic_is_an_internal_error_with_exit_2() {
+    let o = Command::new(BIN)
+        .env(sigil_cli::PANIC_TEST_VAR, "1")
+        .args(["check", "--no-manifests"])
+        .arg(fixture("npm-v3/package-lock.json"))
+        .output()
+        .expect("run sigil-audit");
+    assert_eq!((code(&o), stdout(&o).as_str()), (2, ""));
+    let err = stderr(&o);
+    let prefix = format!(
+        "sigil-audit: internal error (a bug in sigil-audit {}): ",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(err.starts_with(&prefix), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
