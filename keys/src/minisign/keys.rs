@@ -4,6 +4,8 @@ use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use blake2::digest::consts::U32;
+use blake2::{Blake2b, Digest};
 use ring::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroizing;
 
@@ -409,11 +411,11 @@ fn decode_secret_bytes(text: &str) -> Result<Zeroizing<Vec<u8>>, MinisignError> 
 
 /// minisign's secret key checksum: BLAKE2b-256(`Ed` || key number || secret key).
 fn checksum(key_number: &[u8; 8], secret: &[u8]) -> [u8; 32] {
-    let mut state = blake2b_simd::Params::new().hash_length(32).to_state();
-    state.update(SIG_ALG);
-    state.update(key_number);
-    state.update(secret);
-    copy32(state.finalize().as_bytes())
+    let mut hasher = Blake2b::<U32>::new();
+    hasher.update(SIG_ALG);
+    hasher.update(key_number);
+    hasher.update(secret);
+    hasher.finalize().into()
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -8,9 +8,9 @@
 //!   trusted comment, and base64(Ed25519(signature || trusted comment)). `Ed` marks a legacy
 //!   signature over the file itself, accepted only on request.
 //!
-//! Signing and verification hash the file as a stream ([`Prehasher`], [`StreamVerifier`]) with
-//! a SIMD BLAKE2b, so memory stays constant whatever the artifact's size, and a pipeline that
-//! reads the artifact for other reasons can feed the same chunks.
+//! Signing and verification hash the file as a stream ([`Prehasher`], [`StreamVerifier`]), so
+//! memory stays constant whatever the artifact's size, and a pipeline that reads the artifact
+//! for other reasons can feed the same chunks.
 
 mod kdf;
 mod keys;

@@ -31,6 +31,8 @@
 
 use std::fmt;
 
+use blake2::{Blake2b512, Digest};
+
 use super::signature::{check_header, verified};
 use super::{MinisignError, MinisignPublicKey, MinisignSignature, VerifiedSignature};
 use crate::public::PublicKey;
@@ -40,11 +42,10 @@ pub const PREHASH_BYTES: usize = 64;
 
 /// BLAKE2b-512 of data fed in chunks: what a prehashed minisign signature signs.
 ///
-/// The hash picks the fastest SIMD implementation the CPU has (AVX2, SSE4.1) at run time.
 /// It is `Send`, so a pipeline can run it on a thread of its own.
 #[derive(Clone)]
 pub struct Prehasher {
-    state: blake2b_simd::State,
+    state: Blake2b512,
     length: u64,
 }
 
@@ -53,9 +54,7 @@ impl Prehasher {
     #[must_use]
     pub fn new() -> Self {
         Self {
-            state: blake2b_simd::Params::new()
-                .hash_length(PREHASH_BYTES)
-                .to_state(),
+            state: Blake2b512::new(),
             length: 0,
         }
     }
@@ -75,10 +74,8 @@ impl Prehasher {
     /// The prehash of everything fed.
     #[must_use]
     pub fn finish(self) -> Prehash {
-        let mut digest = [0u8; PREHASH_BYTES];
-        digest.copy_from_slice(self.state.finalize().as_bytes());
         Prehash {
-            digest,
+            digest: self.state.finalize().into(),
             length: self.length,
         }
     }
