@@ -19,6 +19,7 @@
 pub mod custody;
 pub mod keygen;
 pub mod manifest;
+mod pipeline;
 pub mod repo;
 pub mod sign;
 pub mod verify;

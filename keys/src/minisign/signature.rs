@@ -238,6 +238,15 @@ pub struct SignOptions {
     pub timestamp: u64,
 }
 
+impl SignOptions {
+    /// Runs the checks that [`sign_prehash`] runs before it signs: the signer holds an Ed25519
+    /// key, and both comments are printable and fit minisign's lines. A caller that hashes the
+    /// data itself calls this first, so a bad comment is refused before gigabytes are read.
+    pub fn check(&self, signer: &dyn Signer) -> Result<(), MinisignError> {
+        SignatureComments::new(signer, self).map(|_| ())
+    }
+}
+
 /// Signs everything `reader` yields, prehashed (BLAKE2b-512), as `minisign -S` does.
 ///
 /// `signer` must hold an Ed25519 key; `key_number` is the number its public key file carries.
