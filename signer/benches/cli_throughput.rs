@@ -4,7 +4,8 @@
 //! Run: `cargo bench -p sigil-signer --bench cli_throughput` (the bench profile is the release
 //! profile, so this times the shipped binary).
 //! Size: `SIGIL_BENCH_MIB` (default 1024); pairs: `SIGIL_BENCH_ROUNDS` (default 7);
-//! `SIGIL_BENCH_ENCRYPTED=0` skips the runs with a password-protected key.
+//! `SIGIL_BENCH_ENCRYPTED=0` skips the runs with a password-protected key;
+//! `SIGIL_BENCH_SIGNER=PATH` times another `sigil-signer` binary (an older build, to compare).
 //!
 //! What is compared, like with like:
 //! - `sign`, unencrypted key: both tools read the same key file (made by sigil, unencrypted
@@ -14,10 +15,14 @@
 //!   standard input for minisign: the figure adds each tool's key decryption;
 //! - `verify`: the same public key file and signature file; no key decryption.
 //!
-//! Each pair runs the two tools back to back, in alternating order; the ratio printed is the
-//! median of the per-pair ratios (sigil time / minisign time), below 1.00 when sigil is
-//! faster. Peak RSS is each process's VmHWM, sampled from /proc every 2 ms while it runs
-//! (Linux only), and repeated on a small file to show whether memory grows with the file.
+//! Each pair runs the two tools back to back, in alternating order; the ratios printed are the
+//! medians of the per-pair ratios (sigil / minisign), below 1.00 when sigil is faster. Wall
+//! time is what a user waits; CPU time (user + system, all threads) is what the machine
+//! spends, and is the fairer figure on a loaded machine, where a process with two threads
+//! gets a larger share of the CPUs than one with a single thread. CPU time and peak RSS
+//! (VmHWM) are sampled from /proc every 2 ms while the process runs (Linux only); the runs on
+//! a 16 MiB file show whether memory grows with the file. The load average is printed: the
+//! figures mean most on an idle machine.
 
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
@@ -31,7 +36,7 @@ use sigil_keys::Password;
 use sigil_keys::keyfile::{Overwrite, write_secret_file};
 use sigil_keys::minisign::{KdfStrength, MinisignSecretKey};
 
-const SIGIL: &str = env!("CARGO_BIN_EXE_sigil-signer");
+const BUILT_SIGIL: &str = env!("CARGO_BIN_EXE_sigil-signer");
 const PASSWORD: &str = "bench password";
 
 fn env_number(name: &str, default: u64) -> u64 {
@@ -41,10 +46,23 @@ fn env_number(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// One finished process: how long it took and its peak resident set.
+/// One finished process: how long it took, the CPU time of all its threads, and its peak
+/// resident set.
 struct Run {
     time: Duration,
+    cpu: Duration,
     peak_rss_kib: u64,
+}
+
+/// User plus system time of all the process's threads so far, from /proc/PID/stat (fields 14
+/// and 15, in clock ticks of 1/100 s, which Linux uses for /proc whatever the kernel's HZ).
+fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
 }
 
 fn vm_hwm_kib(pid: u32) -> Option<u64> {
@@ -78,9 +96,14 @@ fn run(program: &str, args: &[&str], dir: &Path, stdin: Option<&str>, env: &[(&s
             .unwrap();
     }
     let mut peak = 0;
+    let mut cpu = Duration::ZERO;
     let status = loop {
         if let Some(kib) = vm_hwm_kib(child.id()) {
             peak = peak.max(kib);
+        }
+        // Still readable once the process has exited and until it is reaped.
+        if let Some(time) = cpu_time(child.id()) {
+            cpu = cpu.max(time);
         }
         if let Some(status) = child.try_wait().unwrap() {
             break status;
@@ -95,6 +118,7 @@ fn run(program: &str, args: &[&str], dir: &Path, stdin: Option<&str>, env: &[(&s
     }
     Run {
         time,
+        cpu,
         peak_rss_kib: peak,
     }
 }
@@ -129,23 +153,36 @@ fn paired(
 
 fn report(what: &str, mib: u64, ours: &[Run], theirs: &[Run]) {
     let secs = |runs: &[Run]| median_f64(runs.iter().map(|r| r.time.as_secs_f64()).collect());
+    let cpu = |runs: &[Run]| median_f64(runs.iter().map(|r| r.cpu.as_secs_f64()).collect());
     let rss = |runs: &[Run]| runs.iter().map(|r| r.peak_rss_kib).max().unwrap_or(0) as f64 / 1024.0;
-    let ratios: Vec<f64> = ours
-        .iter()
-        .zip(theirs)
-        .map(|(a, b)| a.time.as_secs_f64() / b.time.as_secs_f64())
-        .collect();
-    let (low, high) = ratios
-        .iter()
-        .fold((f64::MAX, f64::MIN), |(lo, hi), r| (lo.min(*r), hi.max(*r)));
+    let ratio = |time: fn(&Run) -> f64| -> (f64, f64, f64) {
+        let ratios: Vec<f64> = ours
+            .iter()
+            .zip(theirs)
+            .map(|(a, b)| time(a) / time(b).max(1e-3))
+            .collect();
+        let low = ratios.iter().copied().fold(f64::MAX, f64::min);
+        let high = ratios.iter().copied().fold(f64::MIN, f64::max);
+        (median_f64(ratios), low, high)
+    };
     let (a, b) = (secs(ours), secs(theirs));
+    let (wall, wall_low, wall_high) = ratio(|r| r.time.as_secs_f64());
+    let (cpu_ratio, cpu_low, cpu_high) = ratio(|r| r.cpu.as_secs_f64());
+    println!("{what}");
     println!(
-        "{what:<28} sigil {a:>7.3} s ({:>6.0} MiB/s, RSS {:>7.1} MiB)   minisign {b:>7.3} s ({:>6.0} MiB/s, RSS {:>7.1} MiB)   ratio {:.2} (pairs {low:.2}..{high:.2})",
+        "  sigil    {a:>7.3} s wall ({:>5.0} MiB/s), {:>6.2} s CPU, peak RSS {:>7.1} MiB",
         mib as f64 / a,
-        rss(ours),
+        cpu(ours),
+        rss(ours)
+    );
+    println!(
+        "  minisign {b:>7.3} s wall ({:>5.0} MiB/s), {:>6.2} s CPU, peak RSS {:>7.1} MiB",
         mib as f64 / b,
-        rss(theirs),
-        median_f64(ratios.clone()),
+        cpu(theirs),
+        rss(theirs)
+    );
+    println!(
+        "  ratio sigil/minisign: wall {wall:.2} (pairs {wall_low:.2}..{wall_high:.2}), CPU {cpu_ratio:.2} (pairs {cpu_low:.2}..{cpu_high:.2})"
     );
 }
 
@@ -173,6 +210,9 @@ fn main() {
         println!("minisign is not on PATH (Debian: apt-get install minisign): nothing to compare");
         return;
     }
+    let signer = std::env::var("SIGIL_BENCH_SIGNER").unwrap_or_else(|_| BUILT_SIGIL.to_owned());
+    let sigil = signer.as_str();
+    println!("sigil-signer: {sigil}");
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     write_artifact(&d.join("artifact.bin"), mib);
@@ -195,7 +235,7 @@ fn main() {
         let file = file.to_owned();
         move || {
             run(
-                SIGIL,
+                sigil,
                 &[
                     "sign",
                     "--secret-key",
@@ -233,7 +273,7 @@ fn main() {
         let signature = signature.to_owned();
         move || {
             run(
-                SIGIL,
+                sigil,
                 &[
                     "verify",
                     "--quiet",
@@ -263,8 +303,17 @@ fn main() {
         }
     };
 
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
-        "{mib} MiB file, {rounds} paired runs each (median; ratio = sigil time / minisign time), {}",
+        "load average at start: {}, CPUs: {}",
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
+        std::thread::available_parallelism().map_or(0, usize::from)
+    );
+    println!(
+        "{mib} MiB file, {rounds} paired runs each (medians), {}",
         std::process::Command::new("minisign")
             .arg("-v")
             .output()
@@ -308,4 +357,12 @@ fn main() {
     );
     report("verify 16 MiB", 16, &a, &b);
     println!("cross-check: each tool verified the other's signature of the {mib} MiB file");
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "load average at end: {}",
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
 }
