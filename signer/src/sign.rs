@@ -62,13 +62,42 @@ pub struct SignedFile {
 
 /// Signs `file` (streamed, prehashed) and writes its signature to `file.minisig` atomically.
 ///
-/// The file is read once: SHA-256 is computed on the reading thread, the BLAKE2b prehash on a
-/// second one, in a few fixed buffers.
+/// The file is read once: SHA-256 (which the custody log records) is computed on the reading
+/// thread, the BLAKE2b prehash on a second one, in a few fixed buffers.
 pub fn sign_file(
     signer: &LocalSigner,
     file: &Path,
     comments: &Comments,
 ) -> Result<SignedFile, SignFileError> {
+    let mut sha256 = ring::digest::Context::new(&ring::digest::SHA256);
+    let (signature, signature_path) =
+        sign_file_hashing(signer, file, comments, |chunk| sha256.update(chunk))?;
+    let mut digest = [0u8; 32];
+    digest.copy_from_slice(sha256.finish().as_ref());
+    Ok(SignedFile {
+        signature,
+        signature_path,
+        sha256: digest,
+    })
+}
+
+/// Signs `file` as [`sign_file`] does, without computing its SHA-256: for a signature that is
+/// not recorded in a custody log. Returns the signature and where it was written.
+pub fn sign_file_unlogged(
+    signer: &LocalSigner,
+    file: &Path,
+    comments: &Comments,
+) -> Result<(MinisignSignature, PathBuf), SignFileError> {
+    sign_file_hashing(signer, file, comments, |_| {})
+}
+
+/// Signs `file`, giving each chunk read to `also` on the reading thread.
+fn sign_file_hashing(
+    signer: &LocalSigner,
+    file: &Path,
+    comments: &Comments,
+    also: impl FnMut(&[u8]),
+) -> Result<(MinisignSignature, PathBuf), SignFileError> {
     let read_error = |source| SignFileError::Read {
         path: file.to_owned(),
         source,
@@ -91,23 +120,11 @@ pub fn sign_file(
     // A comment minisign could not read back is refused before the file is read.
     options.check(signer).map_err(sign_error)?;
     let handle = File::open(file).map_err(read_error)?;
-    let mut sha256 = ring::digest::Context::new(&ring::digest::SHA256);
     let mut prehasher = Prehasher::new();
-    read_twice_hashed(
-        handle,
-        |chunk| sha256.update(chunk),
-        |chunk| prehasher.update(chunk),
-    )
-    .map_err(read_error)?;
+    read_twice_hashed(handle, also, |chunk| prehasher.update(chunk)).map_err(read_error)?;
     let signature = sign_prehash(signer, signer.key_number(), &prehasher.finish(), &options)
         .map_err(sign_error)?;
     let output = signature_path(file);
     write_public_file(&output, signature.encode().as_bytes(), Overwrite::Replace)?;
-    let mut digest = [0u8; 32];
-    digest.copy_from_slice(sha256.finish().as_ref());
-    Ok(SignedFile {
-        signature,
-        signature_path: output,
-        sha256: digest,
-    })
+    Ok((signature, output))
 }
