@@ -237,6 +237,18 @@ mod tests {
     }
 
     #[test]
+    fn hashers_can_move_to_a_hashing_thread() {
+        let mut hasher = Prehasher::new();
+        let handle = std::thread::spawn(move || {
+            hasher.update(b"abc");
+            hasher.finish()
+        });
+        assert_eq!(handle.join().ok(), Some(Prehash::of(b"abc")));
+        fn send<T: Send>() {}
+        send::<StreamVerifier>();
+    }
+
+    #[test]
     fn chunking_does_not_change_the_prehash() {
         let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
         let whole = Prehash::of(&data);
