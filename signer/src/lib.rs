@@ -20,6 +20,7 @@ pub mod custody;
 mod error_kind;
 pub mod keygen;
 pub mod manifest;
+mod pipeline;
 pub mod repo;
 pub mod sign;
 pub mod verify;

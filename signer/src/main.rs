@@ -15,7 +15,7 @@ use sigil_keys::minisign::LegacyMode;
 use sigil_keys::{KeySource, LocalSigner, Password, PasswordSource, Signer};
 use sigil_signer::custody;
 use sigil_signer::keygen::KeygenRequest;
-use sigil_signer::sign::{Comments, sign_file};
+use sigil_signer::sign::{Comments, sign_file, sign_file_unlogged};
 use sigil_signer::verify::{parse_public_key, read_public_key, verify_file};
 
 mod manifest_cli;
@@ -312,6 +312,17 @@ fn sign(args: SignArgs) -> Result<(), Failure> {
         None => None,
     };
     for file in &args.files {
+        let Some(log) = log.as_mut() else {
+            // Without a log the file's SHA-256 is not needed: only the prehash is computed.
+            let (_, signature_path) = sign_file_unlogged(&signer, file, &comments)?;
+            say(&format!(
+                "signed {} -> {} (key {})\n",
+                file.display(),
+                signature_path.display(),
+                signer.key_number()
+            ))?;
+            continue;
+        };
         let signed = sign_file(&signer, file, &comments)?;
         say(&format!(
             "signed {} -> {} (key {})\n",
@@ -319,33 +330,31 @@ fn sign(args: SignArgs) -> Result<(), Failure> {
             signed.signature_path.display(),
             signer.key_number()
         ))?;
-        if let Some(log) = log.as_mut() {
-            let name = file
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let entry_signer: &dyn Signer = log_signer.as_ref().map_or(&signer, |s| s);
+        if !args.built_from.is_empty() {
             let entry_signer: &dyn Signer = log_signer.as_ref().map_or(&signer, |s| s);
-            if !args.built_from.is_empty() {
-                let entry_signer: &dyn Signer = log_signer.as_ref().map_or(&signer, |s| s);
-                let appended = custody::record_provenance(
-                    log,
-                    entry_signer,
-                    &name,
-                    signed.sha256,
-                    &args.built_from,
-                    &args.builder_id,
-                    &SystemClock,
-                )?;
-                say(&format!(
-                    "logged build provenance as entry {}\n",
-                    appended.index
-                ))?;
-            }
-            let appended =
-                custody::record_signature(log, entry_signer, &signer, &name, &signed, &SystemClock)
-                    .map_err(Failure::operational)?;
-            say(&format!("logged signature as entry {}\n", appended.index))?;
+            let appended = custody::record_provenance(
+                log,
+                entry_signer,
+                &name,
+                signed.sha256,
+                &args.built_from,
+                &args.builder_id,
+                &SystemClock,
+            )?;
+            say(&format!(
+                "logged build provenance as entry {}\n",
+                appended.index
+            ))?;
         }
+        let appended =
+            custody::record_signature(log, entry_signer, &signer, &name, &signed, &SystemClock)
+                .map_err(Failure::operational)?;
+        say(&format!("logged signature as entry {}\n", appended.index))?;
     }
     if let Some(log) = log.as_mut() {
         let entry_signer: &dyn Signer = log_signer.as_ref().map_or(&signer, |s| s);

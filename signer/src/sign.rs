@@ -2,13 +2,16 @@
 
 use std::ffi::OsString;
 use std::fs::File;
-use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sigil_keys::LocalSigner;
 use sigil_keys::keyfile::{KeyFileError, Overwrite, write_public_file};
-use sigil_keys::minisign::{MinisignError, MinisignSignature, SignOptions, sign_reader};
+use sigil_keys::minisign::{
+    MinisignError, MinisignSignature, Prehasher, SignOptions, sign_prehash,
+};
+
+use crate::pipeline::read_twice_hashed;
 
 /// Comments for the signatures of one run.
 #[derive(Debug, Clone, Default)]
@@ -57,31 +60,52 @@ pub struct SignedFile {
     pub sha256: [u8; 32],
 }
 
-/// Passes bytes through while hashing them with SHA-256.
-struct Sha256Reader<R> {
-    inner: R,
-    context: ring::digest::Context,
-}
-
-impl<R: Read> Read for Sha256Reader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let read = self.inner.read(buf)?;
-        self.context.update(&buf[..read]);
-        Ok(read)
-    }
-}
-
 /// Signs `file` (streamed, prehashed) and writes its signature to `file.minisig` atomically.
+///
+/// The file is read once: SHA-256 (which the custody log records) is computed on the reading
+/// thread, the BLAKE2b prehash on a second one, in a few fixed buffers.
 pub fn sign_file(
     signer: &LocalSigner,
     file: &Path,
     comments: &Comments,
 ) -> Result<SignedFile, SignFileError> {
+    let mut sha256 = ring::digest::Context::new(&ring::digest::SHA256);
+    let (signature, signature_path) =
+        sign_file_hashing(signer, file, comments, |chunk| sha256.update(chunk))?;
+    let mut digest = [0u8; 32];
+    digest.copy_from_slice(sha256.finish().as_ref());
+    Ok(SignedFile {
+        signature,
+        signature_path,
+        sha256: digest,
+    })
+}
+
+/// Signs `file` as [`sign_file`] does, without computing its SHA-256: for a signature that is
+/// not recorded in a custody log. Returns the signature and where it was written.
+pub fn sign_file_unlogged(
+    signer: &LocalSigner,
+    file: &Path,
+    comments: &Comments,
+) -> Result<(MinisignSignature, PathBuf), SignFileError> {
+    sign_file_hashing(signer, file, comments, |_| {})
+}
+
+/// Signs `file`, giving each chunk read to `also` on the reading thread.
+fn sign_file_hashing(
+    signer: &LocalSigner,
+    file: &Path,
+    comments: &Comments,
+    also: impl FnMut(&[u8]),
+) -> Result<(MinisignSignature, PathBuf), SignFileError> {
     let read_error = |source| SignFileError::Read {
         path: file.to_owned(),
         source,
     };
-    let handle = File::open(file).map_err(read_error)?;
+    let sign_error = |source| SignFileError::Sign {
+        path: file.to_owned(),
+        source,
+    };
     let options = SignOptions {
         trusted_comment: comments.trusted.clone(),
         untrusted_comment: comments.untrusted.clone(),
@@ -93,24 +117,14 @@ pub fn sign_file(
             .duration_since(UNIX_EPOCH)
             .map_or(0, |elapsed| elapsed.as_secs()),
     };
-    let mut reader = Sha256Reader {
-        inner: BufReader::with_capacity(1 << 20, handle),
-        context: ring::digest::Context::new(&ring::digest::SHA256),
-    };
-    let signature =
-        sign_reader(signer, signer.key_number(), &mut reader, &options).map_err(|source| {
-            SignFileError::Sign {
-                path: file.to_owned(),
-                source,
-            }
-        })?;
+    // A comment minisign could not read back is refused before the file is read.
+    options.check(signer).map_err(sign_error)?;
+    let handle = File::open(file).map_err(read_error)?;
+    let mut prehasher = Prehasher::new();
+    read_twice_hashed(handle, also, |chunk| prehasher.update(chunk)).map_err(read_error)?;
+    let signature = sign_prehash(signer, signer.key_number(), &prehasher.finish(), &options)
+        .map_err(sign_error)?;
     let output = signature_path(file);
     write_public_file(&output, signature.encode().as_bytes(), Overwrite::Replace)?;
-    let mut sha256 = [0u8; 32];
-    sha256.copy_from_slice(reader.context.finish().as_ref());
-    Ok(SignedFile {
-        signature,
-        signature_path: output,
-        sha256,
-    })
+    Ok((signature, output))
 }

@@ -1,14 +1,15 @@
 //! Verifying a file against a minisign signature and public key.
 
 use std::fs::File;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use sigil_keys::keyfile::{KeyFileError, read_public_file};
 use sigil_keys::minisign::{
     LegacyMode, MAX_SIGNATURE_FILE_BYTES, MinisignError, MinisignPublicKey, MinisignSignature,
-    VerifiedSignature, verify_reader,
+    StreamVerifier, VerifiedSignature, verify_reader,
 };
+
+use crate::pipeline::read_twice_hashed;
 
 /// The largest public key file read.
 const MAX_PUBLIC_KEY_FILE_BYTES: u64 = 4096;
@@ -70,6 +71,9 @@ pub fn parse_public_key(base64: &str) -> Result<MinisignPublicKey, VerifyFileErr
 
 /// Verifies `file` against the signature in `signature` (streamed: memory does not grow with
 /// the file).
+///
+/// The key number and the trusted comment's signature are checked before the file is read;
+/// the file is then read on one thread and hashed on another.
 pub fn verify_file(
     public_key: &MinisignPublicKey,
     file: &Path,
@@ -77,28 +81,28 @@ pub fn verify_file(
     legacy: LegacyMode,
 ) -> Result<VerifiedSignature, VerifyFileError> {
     let text = read_public_file(signature, MAX_SIGNATURE_FILE_BYTES as u64)?;
+    let rejected = |source| VerifyFileError::Rejected {
+        path: file.to_owned(),
+        source,
+    };
     let parsed = MinisignSignature::decode(&text).map_err(|source| VerifyFileError::Rejected {
         path: signature.to_owned(),
         source,
     })?;
-    let handle = File::open(file).map_err(|source| VerifyFileError::Read {
+    let read_error = |source| VerifyFileError::Read {
         path: file.to_owned(),
         source,
-    })?;
-    verify_reader(
-        public_key,
-        &parsed,
-        BufReader::with_capacity(1 << 20, handle),
-        legacy,
-    )
-    .map_err(|source| match source {
-        MinisignError::Io(source) => VerifyFileError::Read {
-            path: file.to_owned(),
-            source,
-        },
-        source => VerifyFileError::Rejected {
-            path: file.to_owned(),
-            source,
-        },
-    })
+    };
+    let handle = File::open(file).map_err(read_error)?;
+    if !parsed.prehashed {
+        // A legacy signature covers the file itself: verify_reader refuses it, or holds the
+        // file in memory when legacy signatures are allowed.
+        return verify_reader(public_key, &parsed, handle, legacy).map_err(|source| match source {
+            MinisignError::Io(source) => read_error(source),
+            source => rejected(source),
+        });
+    }
+    let mut verifier = StreamVerifier::new(public_key, &parsed).map_err(rejected)?;
+    read_twice_hashed(handle, |_| {}, |chunk| verifier.update(chunk)).map_err(read_error)?;
+    verifier.finish().map_err(rejected)
 }

@@ -8,19 +8,22 @@
 //!   trusted comment, and base64(Ed25519(signature || trusted comment)). `Ed` marks a legacy
 //!   signature over the file itself, accepted only on request.
 //!
-//! Verification streams the file through the `minisign-verify` crate, so memory stays constant
-//! whatever the artifact's size.
+//! Signing and verification hash the file as a stream ([`Prehasher`], [`StreamVerifier`]), so
+//! memory stays constant whatever the artifact's size, and a pipeline that reads the artifact
+//! for other reasons can feed the same chunks.
 
 mod kdf;
 mod keys;
+mod prehash;
 mod signature;
 
 use std::fmt;
 
 pub use keys::{KdfStrength, MinisignPublicKey, MinisignSecretKey};
+pub use prehash::{PREHASH_BYTES, Prehash, Prehasher, StreamVerifier, verify_prehash};
 pub use signature::{
     LegacyMode, MAX_SIGNATURE_FILE_BYTES, MinisignSignature, SignOptions, VerifiedSignature,
-    sign_reader, verify_reader,
+    sign_prehash, sign_reader, verify_reader,
 };
 
 /// A minisign key number: 8 random bytes chosen at key generation, carried by every signature.

@@ -5,9 +5,9 @@ use std::io::Read;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use blake2::{Blake2b512, Digest};
 
 use super::keys::COMMENT_MAX_BYTES;
+use super::prehash::{Prehash, Prehasher, StreamVerifier};
 use super::{KeyNumber, MinisignError, MinisignPublicKey};
 use crate::public::{PublicKey, Scheme};
 use crate::signer::Signer;
@@ -22,7 +22,8 @@ const SIG_LINE_BYTES: usize = 2 + 8 + 64;
 /// The largest signature file read: four lines at their longest.
 pub const MAX_SIGNATURE_FILE_BYTES: usize = COMMENT_MAX_BYTES + TRUSTED_COMMENT_MAX_BYTES + 256;
 const WHAT: &str = "minisign signature";
-const READ_CHUNK: usize = 64 * 1024;
+/// Small enough to stay in the L2 cache between the read and the hash.
+const READ_CHUNK: usize = 128 * 1024;
 
 /// Whether a legacy signature (over the file itself, not its BLAKE2b-512 hash) is acceptable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -237,6 +238,15 @@ pub struct SignOptions {
     pub timestamp: u64,
 }
 
+impl SignOptions {
+    /// Runs the checks that [`sign_prehash`] runs before it signs: the signer holds an Ed25519
+    /// key, and both comments are printable and fit minisign's lines. A caller that hashes the
+    /// data itself calls this first, so a bad comment is refused before gigabytes are read.
+    pub fn check(&self, signer: &dyn Signer) -> Result<(), MinisignError> {
+        SignatureComments::new(signer, self).map(|_| ())
+    }
+}
+
 /// Signs everything `reader` yields, prehashed (BLAKE2b-512), as `minisign -S` does.
 ///
 /// `signer` must hold an Ed25519 key; `key_number` is the number its public key file carries.
@@ -246,47 +256,9 @@ pub fn sign_reader<R: Read>(
     mut reader: R,
     options: &SignOptions,
 ) -> Result<MinisignSignature, MinisignError> {
-    if signer.public_key().scheme() != Scheme::Ed25519 {
-        return Err(MinisignError::NotEd25519(signer.public_key().scheme()));
-    }
-    let trusted_comment = match &options.trusted_comment {
-        Some(comment) => comment.clone(),
-        None => format!(
-            "timestamp:{}\tfile:{}\thashed",
-            options.timestamp, options.file_name
-        ),
-    };
-    if !is_printable(&trusted_comment) {
-        return Err(MinisignError::Unprintable {
-            what: "trusted comment",
-        });
-    }
-    if trusted_comment.len() >= TRUSTED_COMMENT_MAX_BYTES - TRUSTED_PREFIX.len() {
-        return Err(MinisignError::LineTooLong {
-            what: "trusted comment",
-            line: 3,
-            limit: TRUSTED_COMMENT_MAX_BYTES,
-        });
-    }
-    let untrusted_comment = options
-        .untrusted_comment
-        .clone()
-        .unwrap_or_else(|| "signature from minisign secret key".to_owned());
-    if !is_printable(&untrusted_comment) {
-        return Err(MinisignError::Unprintable {
-            what: "untrusted comment",
-        });
-    }
-    // minisign reads the first line into a buffer of COMMENT_MAX_BYTES, prefix and newline
-    // included: a longer line would make a signature that neither tool can read back.
-    if UNTRUSTED_PREFIX.len() + untrusted_comment.len() >= COMMENT_MAX_BYTES {
-        return Err(MinisignError::LineTooLong {
-            what: "untrusted comment",
-            line: 1,
-            limit: COMMENT_MAX_BYTES,
-        });
-    }
-    let mut hasher = Blake2b512::new();
+    // Refuse a bad key or comment before reading what may be gigabytes.
+    let comments = SignatureComments::new(signer, options)?;
+    let mut hasher = Prehasher::new();
     let mut buffer = vec![0u8; READ_CHUNK];
     loop {
         let read = match reader.read(&mut buffer) {
@@ -297,18 +269,89 @@ pub fn sign_reader<R: Read>(
         };
         hasher.update(&buffer[..read]);
     }
-    let digest = hasher.finalize();
-    let signature = to_64(&signer.sign(&digest)?)?;
-    let mut result = MinisignSignature {
-        untrusted_comment,
-        prehashed: true,
-        key_number,
-        signature,
-        trusted_comment,
-        global_signature: [0; 64],
-    };
-    result.global_signature = to_64(&signer.sign(&result.global_message())?)?;
-    Ok(result)
+    comments.sign(signer, key_number, &hasher.finish())
+}
+
+/// Signs data whose prehash the caller computed with a [`Prehasher`](super::Prehasher), as
+/// [`sign_reader`] would sign the data itself.
+pub fn sign_prehash(
+    signer: &dyn Signer,
+    key_number: KeyNumber,
+    prehash: &Prehash,
+    options: &SignOptions,
+) -> Result<MinisignSignature, MinisignError> {
+    SignatureComments::new(signer, options)?.sign(signer, key_number, prehash)
+}
+
+/// The comments of a signature about to be made, checked.
+struct SignatureComments {
+    trusted: String,
+    untrusted: String,
+}
+
+impl SignatureComments {
+    fn new(signer: &dyn Signer, options: &SignOptions) -> Result<Self, MinisignError> {
+        if signer.public_key().scheme() != Scheme::Ed25519 {
+            return Err(MinisignError::NotEd25519(signer.public_key().scheme()));
+        }
+        let trusted = match &options.trusted_comment {
+            Some(comment) => comment.clone(),
+            None => format!(
+                "timestamp:{}\tfile:{}\thashed",
+                options.timestamp, options.file_name
+            ),
+        };
+        if !is_printable(&trusted) {
+            return Err(MinisignError::Unprintable {
+                what: "trusted comment",
+            });
+        }
+        if trusted.len() >= TRUSTED_COMMENT_MAX_BYTES - TRUSTED_PREFIX.len() {
+            return Err(MinisignError::LineTooLong {
+                what: "trusted comment",
+                line: 3,
+                limit: TRUSTED_COMMENT_MAX_BYTES,
+            });
+        }
+        let untrusted = options
+            .untrusted_comment
+            .clone()
+            .unwrap_or_else(|| "signature from minisign secret key".to_owned());
+        if !is_printable(&untrusted) {
+            return Err(MinisignError::Unprintable {
+                what: "untrusted comment",
+            });
+        }
+        // minisign reads the first line into a buffer of COMMENT_MAX_BYTES, prefix and newline
+        // included: a longer line would make a signature that neither tool can read back.
+        if UNTRUSTED_PREFIX.len() + untrusted.len() >= COMMENT_MAX_BYTES {
+            return Err(MinisignError::LineTooLong {
+                what: "untrusted comment",
+                line: 1,
+                limit: COMMENT_MAX_BYTES,
+            });
+        }
+        Ok(Self { trusted, untrusted })
+    }
+
+    fn sign(
+        self,
+        signer: &dyn Signer,
+        key_number: KeyNumber,
+        prehash: &Prehash,
+    ) -> Result<MinisignSignature, MinisignError> {
+        let signature = to_64(&signer.sign(prehash.digest())?)?;
+        let mut result = MinisignSignature {
+            untrusted_comment: self.untrusted,
+            prehashed: true,
+            key_number,
+            signature,
+            trusted_comment: self.trusted,
+            global_signature: [0; 64],
+        };
+        result.global_signature = to_64(&signer.sign(&result.global_message())?)?;
+        Ok(result)
+    }
 }
 
 fn to_64(bytes: &[u8]) -> Result<[u8; 64], MinisignError> {
@@ -332,14 +375,47 @@ pub struct VerifiedSignature {
 /// Verifies `signature` over everything `reader` yields, under `public_key`.
 ///
 /// The checks run in an order that names what is wrong: the key number, then the signature
-/// over the trusted comment, then the data. Prehashed data is streamed through
-/// `minisign-verify` in constant memory.
+/// over the trusted comment, then the data. Prehashed data is streamed (see
+/// [`StreamVerifier`]) in constant memory; a legacy signature, accepted only with
+/// [`LegacyMode::Accept`], needs the whole data in memory.
 pub fn verify_reader<R: Read>(
     public_key: &MinisignPublicKey,
     signature: &MinisignSignature,
     mut reader: R,
     legacy: LegacyMode,
 ) -> Result<VerifiedSignature, MinisignError> {
+    check_header(public_key, signature)?;
+    if !signature.prehashed {
+        if legacy == LegacyMode::Refuse {
+            return Err(MinisignError::LegacyRefused);
+        }
+        let mut data = Vec::new();
+        reader.read_to_end(&mut data)?;
+        PublicKey::Ed25519(public_key.key)
+            .verify(&data, &signature.signature)
+            .map_err(|_| MinisignError::ContentMismatch(public_key.key_number))?;
+        return Ok(verified(signature, data.len() as u64));
+    }
+    let mut stream = StreamVerifier::new(public_key, signature)?;
+    let mut buffer = vec![0u8; READ_CHUNK];
+    loop {
+        let read = match reader.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        stream.update(&buffer[..read]);
+    }
+    stream.finish()
+}
+
+/// The checks that do not need the data: the key number, then the signature over the
+/// trusted comment.
+pub(super) fn check_header(
+    public_key: &MinisignPublicKey,
+    signature: &MinisignSignature,
+) -> Result<(), MinisignError> {
     if signature.key_number != public_key.key_number {
         return Err(MinisignError::WrongKey {
             signature: signature.key_number,
@@ -348,57 +424,15 @@ pub fn verify_reader<R: Read>(
     }
     PublicKey::Ed25519(public_key.key)
         .verify(&signature.global_message(), &signature.global_signature)
-        .map_err(|_| MinisignError::TrustedCommentTampered(public_key.key_number))?;
-    if !signature.prehashed && legacy == LegacyMode::Refuse {
-        return Err(MinisignError::LegacyRefused);
-    }
-    let verifier_key =
-        minisign_verify::PublicKey::from_base64(&public_key.to_base64()).map_err(|_| {
-            MinisignError::Base64 {
-                what: "minisign public key",
-                line: 1,
-            }
-        })?;
-    let verifier_signature =
-        minisign_verify::Signature::decode(&signature.encode()).map_err(|_| {
-            MinisignError::Base64 {
-                what: WHAT,
-                line: 2,
-            }
-        })?;
-    let mut length = 0u64;
-    let mut buffer = vec![0u8; READ_CHUNK];
-    let outcome = if signature.prehashed {
-        let mut stream = verifier_key
-            .verify_stream(&verifier_signature)
-            .map_err(|_| MinisignError::WrongKey {
-                signature: signature.key_number,
-                public_key: public_key.key_number,
-            })?;
-        loop {
-            let read = match reader.read(&mut buffer) {
-                Ok(0) => break,
-                Ok(read) => read,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e.into()),
-            };
-            length += read as u64;
-            stream.update(&buffer[..read]);
-        }
-        stream.finalize()
-    } else {
-        let mut data = Vec::new();
-        reader.read_to_end(&mut data)?;
-        length = data.len() as u64;
-        verifier_key.verify(&data, &verifier_signature, true)
-    };
-    // The comment signature verified above, so the signature bytes are the signer's own: a
-    // failure here means the data changed.
-    outcome.map_err(|_| MinisignError::ContentMismatch(public_key.key_number))?;
-    Ok(VerifiedSignature {
+        .map_err(|_| MinisignError::TrustedCommentTampered(public_key.key_number))
+}
+
+/// What a signature that verified over `length` bytes vouches for.
+pub(super) fn verified(signature: &MinisignSignature, length: u64) -> VerifiedSignature {
+    VerifiedSignature {
         key_number: signature.key_number,
         trusted_comment: signature.trusted_comment.clone(),
         prehashed: signature.prehashed,
         length,
-    })
+    }
 }
