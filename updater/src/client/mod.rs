@@ -11,21 +11,20 @@ pub mod config;
 mod receipts;
 
 use std::collections::BTreeSet;
-use std::fs::File;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use semver::Version;
 use sigil_keys::minisign::{
-    LegacyMode, MinisignError, MinisignPublicKey, MinisignSignature, verify_reader,
+    MinisignError, MinisignPublicKey, MinisignSignature, StreamVerifier, VerifiedSignature,
 };
 use sigil_time::Clock;
 
 pub use receipts::Receipts;
 
 use crate::download::{
-    AnySource, Download, DownloadError, NetworkOptions, ProgressEvent, RangeSource, RetryPolicy,
+    AnySource, ChunkSink, Download, DownloadError, NetworkOptions, ProgressEvent, RangeSource,
+    RetryPolicy,
 };
 use crate::install::archive::Limits as ArchiveLimits;
 use crate::install::{HealthPolicy, InstallError, Installer, LaunchOutcome};
@@ -495,6 +494,17 @@ impl Client {
             source,
         })?;
         let destination = self.settings.download_dir.join(info.path.file_name());
+        // The release key's check runs beside TUF's digests, in the same read of the bytes. What
+        // needs no data (the key, the signed comment, which release it names) is refused before
+        // anything is downloaded.
+        let mut release_check =
+            ReleaseCheck::new(&self.settings.release_key, &signature).map_err(|source| {
+                ClientError::Signature {
+                    target: target.clone(),
+                    source,
+                }
+            })?;
+        check_binding(release, &signature.trusted_comment)?;
         let mut download = Download::new(
             urls.clone(),
             info.file.length,
@@ -509,22 +519,12 @@ impl Client {
             download = download.cancel_flag(cancel);
         }
         let downloaded = download
-            .run(source)
+            .run_with(source, &mut [&mut release_check])
             .map_err(|source| ClientError::Download {
                 target: target.clone(),
                 source: Box::new(source),
             })?;
-        let file = File::open(&downloaded).map_err(|source| ClientError::Io {
-            path: downloaded.clone(),
-            source,
-        })?;
-        let verified = verify_reader(
-            &self.settings.release_key,
-            &signature,
-            BufReader::with_capacity(1 << 20, file),
-            LegacyMode::Refuse,
-        );
-        let verified = match verified {
+        let verified = match release_check.finish() {
             Ok(verified) => verified,
             Err(source) => {
                 // A file that passed TUF but not the release key is not kept for later.
@@ -532,10 +532,6 @@ impl Client {
                 return Err(ClientError::Signature { target, source });
             }
         };
-        if let Err(error) = check_binding(release, &verified.trusted_comment) {
-            let _ = std::fs::remove_file(&downloaded);
-            return Err(error);
-        }
         if let (Some(receipts), Some(updater)) = (self.receipts.as_mut(), self.updater.as_ref()) {
             receipts.downloaded(
                 updater,
@@ -616,6 +612,44 @@ impl Client {
     #[must_use]
     pub fn current_dir(&self) -> Option<PathBuf> {
         self.installer.current_dir()
+    }
+}
+
+/// The release key's signature check as a sink of the download pipeline.
+struct ReleaseCheck<'a> {
+    key: &'a MinisignPublicKey,
+    signature: &'a MinisignSignature,
+    verifier: StreamVerifier,
+}
+
+impl<'a> ReleaseCheck<'a> {
+    fn new(
+        key: &'a MinisignPublicKey,
+        signature: &'a MinisignSignature,
+    ) -> Result<Self, MinisignError> {
+        Ok(Self {
+            key,
+            signature,
+            verifier: StreamVerifier::new(key, signature)?,
+        })
+    }
+
+    fn finish(self) -> Result<VerifiedSignature, MinisignError> {
+        self.verifier.finish()
+    }
+}
+
+impl ChunkSink for ReleaseCheck<'_> {
+    fn update(&mut self, bytes: &[u8]) {
+        self.verifier.update(bytes);
+    }
+
+    fn reset(&mut self) {
+        // `new` succeeded on these same inputs, so it succeeds again; were it ever to fail, the
+        // verifier would be left with bytes fed, and `finish` would refuse the file.
+        if let Ok(verifier) = StreamVerifier::new(self.key, self.signature) {
+            self.verifier = verifier;
+        }
     }
 }
 
