@@ -90,14 +90,15 @@ fn answer(root: &Path, mut stream: TcpStream) {
     }
 }
 
-/// Runs `command` under GNU time; returns wall seconds and peak RSS in MiB.
-fn timed(command: &mut Command) -> (f64, f64) {
+/// Runs `command` under GNU time; returns wall seconds, peak RSS in MiB and CPU seconds (user
+/// and system, with the command's children: curl and openssl for the floor).
+fn timed(command: &mut Command) -> (f64, f64, f64) {
     let rss_file = tempfile::NamedTempFile::new().unwrap();
     let start = Instant::now();
     let mut timed = Command::new("/usr/bin/time");
     timed
         .arg("-f")
-        .arg("%M")
+        .arg("%M %U %S")
         .arg("-o")
         .arg(rss_file.path())
         .arg(command.get_program())
@@ -119,15 +120,15 @@ fn timed(command: &mut Command) -> (f64, f64) {
         command,
         String::from_utf8_lossy(&output.stderr)
     );
-    let kib: f64 = std::fs::read_to_string(rss_file.path())
-        .unwrap()
+    let text = std::fs::read_to_string(rss_file.path()).unwrap();
+    let fields: Vec<f64> = text
         .lines()
         .last()
         .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    (seconds, kib / 1024.0)
+        .split_whitespace()
+        .map(|field| field.parse().unwrap())
+        .collect();
+    (seconds, fields[0] / 1024.0, fields[1] + fields[2])
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -225,6 +226,7 @@ no_proxy = true
     timed(&mut floor());
 
     let (mut ratios, mut sigil_times, mut floor_times) = (Vec::new(), Vec::new(), Vec::new());
+    let mut cpu_ratios = Vec::new();
     let (mut sigil_rss, mut floor_rss) = (0f64, 0f64);
     for round in 0..rounds {
         fresh();
@@ -237,13 +239,16 @@ no_proxy = true
             (timed(&mut sigil()), f)
         };
         println!(
-            "pair {}: sigil-updater download {:.2} s ({:.1} MiB RSS), curl | openssl dgst -sha256 {:.2} s",
+            "pair {}: sigil-updater download {:.2} s ({:.2} s CPU, {:.1} MiB RSS), curl | openssl dgst -sha256 {:.2} s ({:.2} s CPU)",
             round + 1,
             s.0,
+            s.2,
             s.1,
-            f.0
+            f.0,
+            f.2
         );
         ratios.push(s.0 / f.0);
+        cpu_ratios.push(s.2 / f.2);
         sigil_times.push(s.0);
         floor_times.push(f.0);
         sigil_rss = sigil_rss.max(s.1);
@@ -252,11 +257,17 @@ no_proxy = true
     }
     println!(
         "{mib} MiB over loopback HTTP, {rounds} paired runs: sigil-updater download median {:.2} s, \
-         curl | openssl median {:.2} s, median ratio {:.2}x; peak RSS sigil {:.1} MiB, curl+openssl (largest one) {:.1} MiB",
+         curl | openssl median {:.2} s, median ratio {:.2}x (CPU time {:.2}x); peak RSS sigil {:.1} MiB, curl+openssl (largest one) {:.1} MiB; load average {}",
         median(sigil_times),
         median(floor_times),
         median(ratios),
+        median(cpu_ratios),
         sigil_rss,
-        floor_rss
+        floor_rss,
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .next()
+            .unwrap_or("?")
     );
 }
