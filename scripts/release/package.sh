@@ -25,7 +25,7 @@ mkdir -p "$out_dir"
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 name="sigil-$version-linux-x86_64"
-mkdir -m 0755 "$stage/$name"
+mkdir "$stage/$name"
 for bin in sigil-updater sigil-signer sigil-audit; do
     if [ ! -f "$bin_dir/$bin" ]; then
         echo "$bin_dir/$bin is missing: build the release first (scripts/release/build.sh)" >&2
@@ -38,6 +38,8 @@ chmod 0644 "$stage/$name/VERSION"
 
 tar_flags=(--sort=name --mtime="@$epoch" --owner=0 --group=0 --numeric-owner
     --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --format=posix)
-tar "${tar_flags[@]}" -C "$stage/$name" -cf - . | gzip -9n > "$out_dir/$name.tar.gz"
-git -C "$repo" archive --format=tar --prefix="sigil-$version/" HEAD | gzip -9n > "$out_dir/sigil-$version-source.tar.gz"
+# Members by name, without a "./" entry: the updater refuses an empty member name.
+tar "${tar_flags[@]}" -C "$stage/$name" -cf - VERSION sigil-audit sigil-signer sigil-updater |
+    gzip -n > "$out_dir/$name.tar.gz"
+git -C "$repo" archive --format=tar --prefix="sigil-$version/" HEAD | gzip -n > "$out_dir/sigil-$version-source.tar.gz"
 echo "packed $out_dir/$name.tar.gz and $out_dir/sigil-$version-source.tar.gz"
