@@ -22,7 +22,7 @@ sides=(a b)
 declare -A src=([a]="$work/a/sigil" [b]="$work/b/elsewhere/sigil-checkout")
 declare -A home=([a]="$work/a/cargo-home" [b]="$work/b/another-cargo-home")
 for side in "${sides[@]}"; do
-    rm -rf "$work/$side"
+    rm -rf "${work:?}/$side"
     mkdir -p "$(dirname "${src[$side]}")" "${home[$side]}/registry"
     git clone -q --no-hardlinks "$repo" "${src[$side]}"
     git -C "${src[$side]}" checkout -q --detach "$commit"
@@ -34,8 +34,8 @@ for side in "${sides[@]}"; do
     # A rust-toolchain.toml pin is read from the checkout; keep rustup's own home.
     (
         cd "${src[$side]}"
-        export CARGO_HOME="${home[$side]}"
-        cargo fetch --locked --offline -q 2>/dev/null || cargo fetch --locked -q
+        CARGO_HOME="${home[$side]}" cargo fetch --locked --offline -q 2>/dev/null ||
+            CARGO_HOME="${home[$side]}" cargo fetch --locked -q
     )
 done
 
@@ -43,10 +43,9 @@ for side in "${sides[@]}"; do
     echo "== build $side: ${src[$side]} (cargo home ${home[$side]})"
     (
         cd "${src[$side]}"
-        export CARGO_HOME="${home[$side]}" CARGO_TARGET_DIR="${src[$side]}/target"
-        export SOURCE_DATE_EPOCH
-        SOURCE_DATE_EPOCH="$(git log -1 --format=%ct)"
-        nice -n 10 scripts/release/build.sh "$version" "$work/$side/dist" >/dev/null
+        CARGO_HOME="${home[$side]}" CARGO_TARGET_DIR="${src[$side]}/target" \
+            SOURCE_DATE_EPOCH="$(git log -1 --format=%ct)" \
+            nice -n 10 scripts/release/build.sh "$version" "$work/$side/dist" >/dev/null
     )
 done
 

@@ -37,7 +37,7 @@ printf '%s\n' "$version" > "$stage/$name/VERSION"
 chmod 0644 "$stage/$name/VERSION"
 
 tar_flags=(--sort=name --mtime="@$epoch" --owner=0 --group=0 --numeric-owner
-    --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --format=posix)
+    "--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime" --format=posix)
 # Members by name, without a "./" entry: the updater refuses an empty member name.
 tar "${tar_flags[@]}" -C "$stage/$name" -cf - VERSION sigil-audit sigil-signer sigil-updater |
     gzip -n > "$out_dir/$name.tar.gz"
