@@ -16,6 +16,11 @@ fi
 version="$1" out_dir="$2"
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$repo"
+declared="$(sed -n '/^\[workspace.package\]/,/^\[/s/^version *= *"\(.*\)"/\1/p' Cargo.toml)"
+if [ "$version" != "$declared" ]; then
+    echo "release $version, but Cargo.toml's workspace version is $declared: the binaries would report $declared; bump it in a commit and tag that" >&2
+    exit 2
+fi
 cargo_home="$(cd "${CARGO_HOME:-$HOME/.cargo}" && pwd)"
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"
 mkdir -p "$target_dir"

@@ -224,4 +224,18 @@ for kind in dependency-audit provenance signature publication; do
     grep -qi "$kind" "$work/trace.out" || fail "the trace of 0.1.1 has no $kind step"
 done
 
+step "the scheduled refresh between releases: nothing is due, the published repository still verifies"
+refresh="$work/refresh"
+git_quiet clone -b release-state "$work/release-state.git" "$refresh/state"
+git_quiet clone -b gh-pages "$work/gh-pages.git" "$refresh/site"
+(
+    keys="$(mktemp -d)"
+    trap 'rm -rf "$keys"' EXIT
+    printf '%s' "$SIGIL_ONLINE_KEYS_TAR_B64" | base64 -d | tar -x -C "$keys"
+    unset SIGIL_RELEASE_KEY SIGIL_RELEASE_KEY_PASSWORD
+    SIGIL_TOOLS="$fetched" SIGIL_ONLINE_KEYS="$keys" SIGIL_REPOSITORY_URL="$url" \
+        "$scripts/refresh.sh" "$refresh/state" "$refresh/site"
+) || fail "the refresh"
+"$tools/sigil-audit" log verify --log "$refresh/site/custody" "${trusted[@]}" --previous "$work/checkpoint-after-0.1.0"
+
 printf '\nrelease replay passed: 2 releases, 1 repository, 1 custody log\n'
