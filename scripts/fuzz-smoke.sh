@@ -6,6 +6,9 @@
 #
 #   scripts/fuzz-smoke.sh [SECONDS_PER_TARGET]     (default: 15)
 #
+# The targets are built in the dev profile (overflow checks and debug assertions on, quick to
+# compile) without a sanitizer: sigil forbids unsafe code, and this pass hunts panics, hangs and
+# writes outside a staging directory. Longer runs: see fuzz/README.md.
 # Fuzzing needs nightly (`cargo +nightly`); without a nightly toolchain it runs on the pinned
 # one with RUSTC_BOOTSTRAP=1. cargo-fuzz is installed from crates.io when missing. New inputs
 # go to target/fuzz-smoke/, never into the committed seeds. A crash fails the run and its input
@@ -30,7 +33,7 @@ fi
 failed=()
 for crate in fuzz audit/fuzz; do
     echo "== build the fuzz targets of $crate"
-    (cd "$repo/$crate" && nice -n 10 "${fuzz[@]}" build -O)
+    (cd "$repo/$crate" && nice -n 10 "${fuzz[@]}" build --dev -s none)
     mapfile -t targets < <(cd "$repo/$crate" && "${fuzz[@]}" list)
     for target in "${targets[@]}"; do
         corpus="$work/corpus/$target" artifacts="$work/artifacts/$target/"
@@ -38,7 +41,7 @@ for crate in fuzz audit/fuzz; do
         seeds=()
         [ -d "$repo/$crate/seeds/$target" ] && seeds=("$repo/$crate/seeds/$target")
         echo "== fuzz $target for ${seconds}s (seeds: ${seeds[*]:-none})"
-        if ! (cd "$repo/$crate" && nice -n 10 "${fuzz[@]}" run -O "$target" "$corpus" "${seeds[@]}" -- \
+        if ! (cd "$repo/$crate" && nice -n 10 "${fuzz[@]}" run --dev -s none "$target" "$corpus" "${seeds[@]}" -- \
             -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$artifacts" \
             -print_final_stats=0 > "$work/$target.log" 2>&1); then
             tail -n 40 "$work/$target.log" >&2

@@ -9,7 +9,7 @@
 #  - the second release's custody log extends the first's checkpoint (consistency proof), and a
 #    log restarted at entry 0 is refused against it;
 #  - SHA256SUMS and every release file are TUF targets, and the release traces back to the
-#    audit of its lockfile through its SLSA provenance;
+#    audit of its lockfile and to its commit (the source tarball) through its SLSA provenance;
 #  - the second release's audit gate and signing run the first release's tools, fetched and
 #    verified against the release key; a tampered tools tarball is refused.
 #
@@ -215,6 +215,11 @@ for version in ("0.1.0", "0.1.1"):
         sys.exit(f"{tarball} carries no release metadata for {version}")
 print(f"targets v{targets_version} lists both releases, their signatures, SHA256SUMS, sources and audits")
 PY
+
+step "the provenance's source tarball names the commit it was made from"
+named="$(gunzip -c "$work/release-0.1.1/dist/sigil-0.1.1-source.tar.gz" | git get-tar-commit-id)"
+[ "$named" = "$(git -C "$repo" rev-parse HEAD)" ] || fail "the source tarball names commit '$named', not HEAD"
+echo "sigil-0.1.1-source.tar.gz: commit $named"
 
 step "the second release traces back to the audit of its lockfile"
 "$tools/sigil-audit" log trace --log "$work/www/custody" "${trusted[@]}" \
