@@ -47,7 +47,7 @@ for crate in fuzz audit/fuzz; do
             tail -n 40 "$work/$target.log" >&2
             failed+=("$target")
         else
-            grep -E '^#[0-9]+ *DONE' "$work/$target.log" | tail -n1 || true
+            grep '^Done' "$work/$target.log" | tail -n1 || true
         fi
     done
 done
