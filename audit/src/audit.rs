@@ -1,7 +1,9 @@
 //! The entry point: read lockfiles, fill in licenses, run the checks, and return a [`Report`].
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use crate::advisory::{self, Database};
 use crate::check::{self, Options};
 use crate::license::gather::{self, ManifestSources};
 use crate::lockfile::{self, Limits, Lockfile, LockfileError};
@@ -40,6 +42,7 @@ pub struct Auditor {
     limits: Limits,
     manifests: ManifestSources,
     exclude_dev: bool,
+    advisories: Option<Arc<Database>>,
 }
 
 impl Auditor {
@@ -52,6 +55,7 @@ impl Auditor {
             limits: Limits::default(),
             manifests: ManifestSources::default(),
             exclude_dev: false,
+            advisories: None,
         }
     }
 
@@ -77,6 +81,14 @@ impl Auditor {
         self
     }
 
+    /// Match every checked package against this advisory database (default: no advisory
+    /// check).
+    #[must_use]
+    pub fn advisories(mut self, db: Database) -> Self {
+        self.advisories = Some(Arc::new(db));
+        self
+    }
+
     /// The policy applied.
     #[must_use]
     pub fn policy(&self) -> &Policy {
@@ -99,8 +111,8 @@ impl Auditor {
     #[must_use]
     pub fn audit_lockfiles(&self, mut lockfiles: Vec<Lockfile>) -> Report {
         let options = self.prepare(&mut lockfiles);
-        let findings = check::run(&lockfiles, &self.policy, &options);
-        Report::new(lockfiles, findings, &self.policy, options)
+        let findings = self.offline_findings(&lockfiles, &options);
+        self.finish(Report::new(lockfiles, findings, &self.policy, options))
     }
 
     /// Reads every lockfile and audits them together, adding what the registries say today
@@ -130,10 +142,37 @@ impl Auditor {
         online: &OnlineCheck,
     ) -> Result<Report, AuditError> {
         let options = self.prepare(&mut lockfiles);
-        let mut findings = check::run(&lockfiles, &self.policy, &options);
+        let mut findings = self.offline_findings(&lockfiles, &options);
         findings.extend(online.findings(&lockfiles, &self.policy, &options)?);
         check::sort(&mut findings);
-        Ok(Report::new(lockfiles, findings, &self.policy, options))
+        Ok(self.finish(Report::new(lockfiles, findings, &self.policy, options)))
+    }
+
+    /// The checks and, with a database, the advisories, sorted.
+    fn offline_findings(
+        &self,
+        lockfiles: &[Lockfile],
+        options: &Options,
+    ) -> Vec<crate::findings::Finding> {
+        let mut findings = check::run(lockfiles, &self.policy, options);
+        if let Some(db) = &self.advisories {
+            findings.extend(advisory::check(db, lockfiles, &self.policy, options));
+            check::sort(&mut findings);
+        }
+        findings
+    }
+
+    /// Notes on the report which advisory databases were used.
+    fn finish(&self, report: Report) -> Report {
+        match &self.advisories {
+            Some(db) => report.with_advisories(crate::report::AdvisorySummary {
+                databases: db.sources().to_vec(),
+                records: db.records(),
+                advisories: db.len(),
+                filtered: db.is_filtered(),
+            }),
+            None => report,
+        }
     }
 
     /// Fills in licenses and settles the check options.

@@ -104,6 +104,7 @@ codes! {
     NpmIntegrityMismatch => "npm-integrity-mismatch": "The npm registry's integrity digest differs from the lockfile's (online check).",
     NpmSignatureInvalid => "npm-signature-invalid": "A registry signature does not verify over the lockfile's integrity (online check).",
     NpmSignatureMissing => "npm-signature-missing": "The npm registry holds no signature for the package version (online check).",
+    Advisory => "advisory": "A security advisory affects the locked version of the package.",
 }
 
 impl fmt::Display for Code {
@@ -158,6 +159,31 @@ pub struct Finding {
     pub file: PathBuf,
     /// What was found, for a person to read.
     pub message: String,
+    /// For an `advisory` finding, the advisory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advisory: Option<Box<AdvisoryDetails>>,
+}
+
+/// The advisory an `advisory` finding reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdvisoryDetails {
+    /// Its id in the database it was read from.
+    pub id: String,
+    /// Other ids for the same problem (CVE, GHSA, RUSTSEC), from every matching record.
+    pub aliases: Vec<String>,
+    /// The one-line summary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// How severe, as the record says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<crate::advisory::Severity>,
+    /// The versions that fix it; empty when no fix is published.
+    pub fixed: Vec<String>,
+    /// For informational advisories, the kind (`unmaintained`, `unsound`, `notice`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub informational: Option<String>,
+    /// Where to read about it.
+    pub url: String,
 }
 
 impl Finding {
@@ -170,6 +196,7 @@ impl Finding {
             package: Some(package.into()),
             file: package.lockfile.clone(),
             message,
+            advisory: None,
         }
     }
 }

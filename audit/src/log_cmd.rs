@@ -7,7 +7,11 @@ use sigil_audit::custody::{TrustedKeyError, read_trusted_key};
 use sigil_custody::checkpoint::CheckpointTrust;
 use sigil_custody::note::NoteVerifier;
 use sigil_custody::store::StoreError;
-use sigil_custody::{EntryProof, KeyRing, Log, LogOptions, Sha256Digest, Verifier, trace_lineage};
+use sigil_custody::{
+    DEFAULT_ORIGIN, EntryProof, KeyRing, Log, LogOptions, Sha256Digest, Verifier, trace_lineage,
+};
+
+mod witness;
 
 /// Commands on a custody log.
 #[derive(Debug, clap::Subcommand)]
@@ -22,28 +26,43 @@ pub(crate) enum LogCommand {
     Prove(ProveArgs),
     /// Every entry about one artifact, in order: audited, signed, published, installed.
     Trace(TraceArgs),
+    /// Run a witness: cosign checkpoints of the logs it follows over the C2SP tlog-witness
+    /// HTTP protocol, only when they extend the last one it cosigned.
+    Witness(Box<witness::WitnessArgs>),
+    /// Print the tlog-witness `add-checkpoint` request for the log's checkpoint, with the
+    /// consistency proof from the size the witness last cosigned.
+    WitnessRequest(witness::WitnessRequestArgs),
 }
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct LogDir {
     /// The log's directory.
     #[arg(long = "log", value_name = "DIR")]
-    dir: PathBuf,
+    pub(crate) dir: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Trust {
     /// A key whose entries are trusted: PEM public key or minisign public key file (repeatable).
-    /// Checkpoints signed by a trusted key (under the name their signature line gives) are
-    /// trusted too.
+    /// It is trusted to sign checkpoints too, as the log named by --origin, or without --origin
+    /// as the log named `sigil-custody-log` (the name sigil signs under by default).
     #[arg(long = "trusted-key", value_name = "FILE")]
     keys: Vec<PathBuf>,
-    /// The checkpoint origin line to expect.
+    /// The checkpoint origin line to expect. Without it, a checkpoint's origin must be the note
+    /// key name of the trusted key that signed it.
     #[arg(long, value_name = "ORIGIN")]
     origin: Option<String>,
-    /// A checkpoint signer to trust, as a note verifier key (`name+hash+base64`; repeatable).
+    /// A log checkpoint signer to trust, as a note verifier key (`name+hash+base64`;
+    /// repeatable).
     #[arg(long = "checkpoint-key", value_name = "VKEY")]
     checkpoint_keys: Vec<String>,
+    /// A witness to require on the checkpoint, as a verifier key (`name+hash+base64`, of a
+    /// `cosignature/v1` key or a plain note key; repeatable).
+    #[arg(long = "witness", value_name = "VKEY")]
+    witnesses: Vec<String>,
+    /// How many of the --witness keys must have cosigned the checkpoint [default: all of them].
+    #[arg(long, value_name = "N", requires = "witnesses")]
+    quorum: Option<usize>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -116,14 +135,14 @@ pub(crate) enum LogError {
     Write(#[source] std::io::Error),
 }
 
-fn read(path: &PathBuf) -> Result<String, LogError> {
+pub(crate) fn read(path: &PathBuf) -> Result<String, LogError> {
     std::fs::read_to_string(path).map_err(|source| LogError::Read {
         path: path.display().to_string(),
         source,
     })
 }
 
-fn open(dir: &LogDir) -> Result<Log, LogError> {
+pub(crate) fn open(dir: &LogDir) -> Result<Log, LogError> {
     Ok(Log::open_read_only(&dir.dir, LogOptions::new())?)
 }
 
@@ -139,39 +158,70 @@ fn trust(
         trusted.push(key.clone());
         keys.insert(key);
     }
-    let stored = log.read_checkpoint()?;
-    let note = checkpoint.or(stored.as_deref()).unwrap_or_default();
     let mut verifiers = Vec::new();
-    // A trusted key signs checkpoints under whatever name its signature line gives: the line's
-    // key hash binds the name to the key, so only a trusted key's signatures can match.
-    for name in note
-        .lines()
-        .filter_map(|line| line.strip_prefix("\u{2014} "))
-        .filter_map(|rest| rest.split(' ').next())
-    {
-        for key in &trusted {
-            if let Ok(verifier) = NoteVerifier::new(name, key.clone()) {
-                verifiers.push(verifier);
+    match &trust.origin {
+        Some(_) => {
+            let stored = log.read_checkpoint()?;
+            let note = checkpoint.or(stored.as_deref()).unwrap_or_default();
+            // With the origin given, a trusted key signs checkpoints under whatever name its
+            // signature line gives: the line's key hash binds the name to the key, so only a
+            // trusted key's signatures can match.
+            for name in note
+                .lines()
+                .filter_map(|line| line.strip_prefix("\u{2014} "))
+                .filter_map(|rest| rest.split(' ').next())
+            {
+                for key in &trusted {
+                    if let Ok(verifier) = NoteVerifier::new(name, key.clone()) {
+                        verifiers.push(verifier);
+                    }
+                }
+            }
+        }
+        None => {
+            // Without it, the name is fixed before the checkpoint is read: the one sigil signs
+            // under by default, which the checkpoint's origin must then be.
+            for key in &trusted {
+                if let Ok(verifier) = NoteVerifier::new(DEFAULT_ORIGIN, key.clone()) {
+                    verifiers.push(verifier);
+                }
             }
         }
     }
     for key in &trust.checkpoint_keys {
-        verifiers.push(
-            NoteVerifier::parse(key).map_err(|e| LogError::CheckpointKey {
-                key: key.clone(),
-                reason: e.to_string(),
-            })?,
-        );
+        verifiers.push(parse_vkey(key)?);
     }
-    // Without an origin, the one the checkpoint names is expected.
-    let origin = match &trust.origin {
-        Some(origin) => origin.clone(),
-        None => note.lines().next().unwrap_or_default().to_owned(),
-    };
-    Ok((keys, CheckpointTrust::new(origin, verifiers)))
+    let witnesses = trust
+        .witnesses
+        .iter()
+        .map(|key| parse_vkey(key))
+        .collect::<Result<Vec<_>, _>>()?;
+    let quorum = trust.quorum.unwrap_or(witnesses.len());
+    if quorum > witnesses.len() {
+        return Err(LogError::Invalid {
+            what: format!("--quorum {quorum}"),
+            reason: format!(
+                "only {} --witness key(s) are given: give at least as many witnesses as the quorum",
+                witnesses.len()
+            ),
+        });
+    }
+    let checkpoint_trust = match &trust.origin {
+        Some(origin) => CheckpointTrust::new(origin.clone(), verifiers),
+        None => CheckpointTrust::bound_to_key_names(verifiers),
+    }
+    .with_witnesses(witnesses, quorum);
+    Ok((keys, checkpoint_trust))
 }
 
-fn out(text: &str) -> Result<(), LogError> {
+pub(crate) fn parse_vkey(key: &str) -> Result<NoteVerifier, LogError> {
+    NoteVerifier::parse(key).map_err(|e| LogError::CheckpointKey {
+        key: key.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+pub(crate) fn out(text: &str) -> Result<(), LogError> {
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
@@ -190,6 +240,8 @@ pub(crate) fn run(command: LogCommand) -> Result<bool, LogError> {
         LogCommand::Show(args) => show(&args).map(|()| true),
         LogCommand::Prove(args) => prove(&args).map(|()| true),
         LogCommand::Trace(args) => trace_artifact(&args),
+        LogCommand::Witness(args) => witness::witness(&args),
+        LogCommand::WitnessRequest(args) => witness::witness_request(&args),
     }
 }
 
@@ -221,10 +273,20 @@ fn verify(args: &VerifyArgs) -> Result<bool, LogError> {
         text.push_str(&format!("{finding}\n"));
     }
     let checkpoint_line = match &report.checkpoint {
-        Some(c) => format!(
+        Some(c) if c.cosigned_by.is_empty() => format!(
             "checkpoint of {} entries signed by {}",
             c.checkpoint.size,
             c.signed_by.join(", ")
+        ),
+        Some(c) => format!(
+            "checkpoint of {} entries signed by {}, cosigned by {}",
+            c.checkpoint.size,
+            c.signed_by.join(", "),
+            c.cosigned_by
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         None => "no trusted checkpoint".to_owned(),
     };

@@ -8,9 +8,12 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use sigil_cli::{Classify, ErrorKind, Exit};
+
 use clap::{Parser, Subcommand, ValueEnum};
+use sigil_audit::advisory::{Database, DatabaseError, DatabaseLimits};
 use sigil_audit::license::gather::ManifestSources;
-use sigil_audit::lockfile::LockfileError;
+use sigil_audit::lockfile::{self, Limits, Lockfile, LockfileError};
 use sigil_audit::online::{
     DEFAULT_MAX_REQUESTS, HttpFetch, HttpOptions, OnlineCheck, OnlineError, OnlineSources, Url,
 };
@@ -105,6 +108,20 @@ struct CheckArgs {
     /// The most HTTP requests the online checks may make [default: 10000].
     #[arg(long, value_name = "N", requires = "online")]
     max_requests: Option<usize>,
+    /// An OSV advisory database: a folder of OSV JSON files or a zip of them, such as
+    /// osv.dev's crates.io/all.zip or npm/all.zip (repeatable; adds to the policy's
+    /// `advisories.databases`).
+    #[arg(long, value_name = "PATH")]
+    advisories: Vec<PathBuf>,
+    /// With --online: download the advisory databases (osv.dev's `<ecosystem>/all.zip` for
+    /// the lockfiles' ecosystems) for this run, when none is given by --advisories or the
+    /// policy.
+    #[arg(long, requires = "online")]
+    fetch_advisories: bool,
+    /// The osv.dev bucket (or a mirror with its layout) to download from
+    /// [default: https://osv-vulnerabilities.storage.googleapis.com/].
+    #[arg(long, value_name = "URL", requires = "fetch_advisories")]
+    advisories_url: Option<Url>,
     /// The lockfiles: Cargo.lock, package-lock.json, npm-shrinkwrap.json, yarn.lock,
     /// pnpm-lock.yaml.
     #[arg(required = true, value_name = "LOCKFILE")]
@@ -122,6 +139,8 @@ enum CliError {
     Audit(#[from] sigil_audit::AuditError),
     #[error(transparent)]
     Online(#[from] OnlineError),
+    #[error(transparent)]
+    Advisories(#[from] DatabaseError),
     #[error("cannot render the report")]
     Render(#[from] serde_json::Error),
     #[error("cannot write the report to {path}")]
@@ -144,28 +163,32 @@ enum CliError {
     Log(#[from] log_cmd::LogError),
 }
 
-fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            // Help and version go to stdout with success; usage errors exit 2.
-            let _ = e.print();
-            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
-        }
-    };
-    match run(cli) {
-        Ok(passed) => ExitCode::from(if passed { 0 } else { 1 }),
-        Err(e) => {
-            let mut message = format!("sigil-audit: error: {e}");
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                message.push_str(&format!("\n  caused by: {s}"));
-                source = s.source();
-            }
-            eprintln!("{message}");
-            ExitCode::from(2)
-        }
+impl Classify for CliError {
+    /// A failed check is not an error but `Ok(false)` (exit 1); every error here means the
+    /// audit could not be done (exit 2).
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Operational
     }
+}
+
+fn main() -> ExitCode {
+    sigil_cli::Shell::new("sigil-audit")
+        .error_label("sigil-audit: error")
+        .run(|| {
+            let cli = match Cli::try_parse() {
+                Ok(cli) => cli,
+                Err(e) => {
+                    // Help and version go to stdout with success; usage errors exit 2.
+                    let _ = e.print();
+                    return Ok(if e.use_stderr() {
+                        Exit::Failed
+                    } else {
+                        Exit::Success
+                    });
+                }
+            };
+            run(cli).map(|passed| if passed { Exit::Success } else { Exit::Refused })
+        })
 }
 
 fn default_cargo_home() -> Option<PathBuf> {
@@ -186,9 +209,11 @@ fn check(args: CheckArgs) -> Result<bool, CliError> {
         Some(path) => Policy::load(path)?,
         None => Policy::builtin(),
     };
+    // One clock for the audit date and the custody entry's time.
+    let clock = SystemClock;
     let today = match args.date {
         Some(d) => d,
-        None => Date::today_utc().ok_or(CliError::Clock)?,
+        None => Date::today(&clock).ok_or(CliError::Clock)?,
     };
     let manifests = if args.no_manifests {
         ManifestSources::default()
@@ -199,9 +224,20 @@ fn check(args: CheckArgs) -> Result<bool, CliError> {
             node_modules: true,
         }
     };
-    let auditor = Auditor::new(policy, today)
+    let limits = Limits::default();
+    let lockfiles = args
+        .lockfiles
+        .iter()
+        .map(|p| lockfile::read(p, &limits))
+        .collect::<Result<Vec<_>, _>>()?;
+    let advisories = advisory_database(&args, &policy, &lockfiles)?;
+    let mut auditor = Auditor::new(policy, today)
+        .limits(limits)
         .manifests(manifests)
         .exclude_dev(args.exclude_dev);
+    if let Some(db) = advisories {
+        auditor = auditor.advisories(db);
+    }
     let report = if args.online {
         let defaults = OnlineSources::default();
         let sources = OnlineSources {
@@ -211,9 +247,9 @@ fn check(args: CheckArgs) -> Result<bool, CliError> {
         let online = OnlineCheck::new(HttpFetch::new(&HttpOptions::default())?)
             .sources(sources)
             .max_requests(args.max_requests.unwrap_or(DEFAULT_MAX_REQUESTS));
-        auditor.audit_online(&args.lockfiles, &online)?
+        auditor.audit_lockfiles_online(lockfiles, &online)?
     } else {
-        auditor.audit(&args.lockfiles)?
+        auditor.audit_lockfiles(lockfiles)
     };
     let format = match args.format {
         Format::Human => OutputFormat::Human,
@@ -222,7 +258,6 @@ fn check(args: CheckArgs) -> Result<bool, CliError> {
         Format::Cyclonedx => OutputFormat::CycloneDx,
         Format::Spdx => OutputFormat::Spdx,
     };
-    let text = report.render(format)?;
     if let Some(dir) = &args.log {
         let source = match (&args.log_key, &args.log_key_env) {
             (Some(path), _) => KeySource::File(path.clone()),
@@ -240,7 +275,7 @@ fn check(args: CheckArgs) -> Result<bool, CliError> {
             &signer,
             &report.summary(),
             args.policy.as_deref(),
-            &SystemClock,
+            &clock,
         )?;
         log.sign_checkpoint(&args.log_origin, &signer)?;
         eprintln!(
@@ -251,9 +286,11 @@ fn check(args: CheckArgs) -> Result<bool, CliError> {
     }
     match &args.output {
         Some(path) => {
-            write_atomically(path, text.as_bytes()).map_err(|source| CliError::Write {
-                path: path.display().to_string(),
-                source,
+            write_atomically(path, |w| report.write_to(format, w)).map_err(|source| {
+                CliError::Write {
+                    path: path.display().to_string(),
+                    source,
+                }
             })?;
             let c = report.counts();
             eprintln!(
@@ -266,11 +303,12 @@ fn check(args: CheckArgs) -> Result<bool, CliError> {
             );
         }
         None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            let written = report
+                .write_to(format, &mut stdout)
+                .map_err(into_io)
+                .and_then(|()| stdout.flush());
+            match written {
                 // A reader that stopped early (`| head`) is not an error.
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
                 Err(source) => {
@@ -286,17 +324,85 @@ fn check(args: CheckArgs) -> Result<bool, CliError> {
     Ok(report.passed())
 }
 
-/// Writes `bytes` to a temporary file beside `path`, syncs it, and renames it into place, so
-/// that a reader never sees a half-written report.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// The advisory database: the policy's and the command line's, or with `--fetch-advisories`
+/// and neither, osv.dev's for the ecosystems of the lockfiles given; `None` when there is none
+/// to use.
+fn advisory_database(
+    args: &CheckArgs,
+    policy: &Policy,
+    lockfiles: &[Lockfile],
+) -> Result<Option<Database>, CliError> {
+    let limits = DatabaseLimits::default();
+    // Only the advisories about locked packages are kept: the rest is most of the database.
+    let empty = || Database::new().only_packages(lockfiles.iter().flat_map(|l| &l.packages));
+    let mut paths = policy.advisories.database_paths(args.policy.as_deref());
+    paths.extend(args.advisories.iter().cloned());
+    if !paths.is_empty() {
+        let mut db = empty();
+        for p in &paths {
+            db.add_path(p, &limits)?;
+        }
+        return Ok(Some(db));
+    }
+    if !args.fetch_advisories {
+        return Ok(None);
+    }
+    let mut ecosystems = Vec::new();
+    for e in lockfiles
+        .iter()
+        .flat_map(|l| l.packages.iter().map(|p| p.ecosystem))
+    {
+        if !ecosystems.contains(&e) {
+            ecosystems.push(e);
+        }
+    }
+    let bucket = args
+        .advisories_url
+        .clone()
+        .unwrap_or_else(sigil_audit::online::default_bucket);
+    // The npm archive is a few hundred MiB; allow for growth and a slow link.
+    let fetch = HttpFetch::new(&HttpOptions {
+        max_response_bytes: 2 * 1024 * 1024 * 1024,
+        timeout: std::time::Duration::from_secs(1800),
+        ..HttpOptions::default()
+    })?;
+    eprintln!(
+        "sigil-audit: downloading advisory databases from {bucket} (pass --advisories PATH to use a local copy)"
+    );
+    Ok(Some(sigil_audit::online::fetch_advisories(
+        empty(),
+        &fetch,
+        &bucket,
+        &ecosystems,
+        &limits,
+    )?))
+}
+
+/// A rendering error as the I/O error it carries (rendering fails only when writing does).
+fn into_io(e: serde_json::Error) -> std::io::Error {
+    match e.io_error_kind() {
+        Some(kind) => std::io::Error::new(kind, e),
+        None => std::io::Error::other(e),
+    }
+}
+
+/// Streams the report through `write` into a temporary file beside `path`, syncs it, and
+/// renames it into place, so that a reader never sees a half-written report.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> Result<(), serde_json::Error>,
+) -> std::io::Result<()> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        write(&mut f).map_err(into_io)?;
+        let f = f
+            .into_inner()
+            .map_err(std::io::IntoInnerError::into_error)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();

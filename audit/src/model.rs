@@ -75,6 +75,16 @@ pub enum Source {
     },
 }
 
+/// The registry a package manager is configured to use, for packages whose lockfile does not
+/// record one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AssumedRegistry {
+    /// The registry's base URL.
+    pub url: String,
+    /// Where it was read (`/app/.npmrc (registry)`, or `npm's default registry`).
+    pub from: String,
+}
+
 /// A hash algorithm used for package integrity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -160,6 +170,16 @@ pub struct Package {
     pub alias: Option<String>,
     /// Where the lockfile places it (npm `node_modules/a/node_modules/b`), when it says.
     pub location: Option<String>,
+    /// For a registry package whose lockfile records no registry (npm with
+    /// `omit-lockfile-registry-resolved`, pnpm, yarn berry): the registry the package manager
+    /// is configured to download it from, and where that was read.
+    pub assumed_registry: Option<AssumedRegistry>,
+    /// Where manifests on disk were searched for its license without finding one, when they
+    /// were searched (for the `license-unknown` finding to say).
+    pub license_searched: Option<String>,
+    /// The platforms it is installed on, when the lockfile restricts them (yarn berry
+    /// `conditions: os=darwin & cpu=arm64`; npm and pnpm `os: darwin; cpu: arm64`).
+    pub platforms: Option<String>,
     /// The lockfile it was read from.
     pub lockfile: PathBuf,
 }
@@ -186,6 +206,9 @@ impl Package {
             has_install_script: false,
             alias: None,
             location: None,
+            assumed_registry: None,
+            license_searched: None,
+            platforms: None,
             lockfile,
         }
     }

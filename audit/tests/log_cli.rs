@@ -65,7 +65,7 @@ impl Setup {
             "{stderr}"
         );
         let mut log = Log::open(&setup.log_dir(), LogOptions::new()).unwrap();
-        let note_signer = NoteSigner::new("audit.example", &setup.log_key).unwrap();
+        let note_signer = NoteSigner::new(ORIGIN, &setup.log_key).unwrap();
         log.write_checkpoint(ORIGIN, &[&note_signer]).unwrap();
         let vkey = note_signer.verifier().to_string();
         (setup, vkey)
@@ -98,7 +98,7 @@ fn recorded_audit_verifies_and_is_traced() {
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.starts_with("VERIFIED: 1 entries, root "), "{stdout}");
     assert!(
-        stdout.ends_with("checkpoint of 1 entries signed by audit.example; 0 finding(s)\n"),
+        stdout.ends_with("checkpoint of 1 entries signed by audit.example/log; 0 finding(s)\n"),
         "{stdout}"
     );
 
@@ -127,7 +127,7 @@ fn proof_of_an_entry_verifies_offline() {
     assert_eq!(code, 0, "{stderr}");
     let proof = EntryProof::from_json(stdout.as_bytes()).unwrap();
     let keys = KeyRing::new().with(setup.log_key.public_key().clone());
-    let note_signer = NoteSigner::new("audit.example", &setup.log_key).unwrap();
+    let note_signer = NoteSigner::new(ORIGIN, &setup.log_key).unwrap();
     let trust = CheckpointTrust::new(ORIGIN, vec![note_signer.verifier()]);
     proof.verify(&keys, &trust).unwrap();
     let (code, _, stderr) = setup.log(&["prove", "--index", "5"], &vkey);
@@ -268,4 +268,34 @@ fn show_of_an_entry_whose_key_id_is_not_ascii_does_not_abort() {
     let (code, stdout, stderr) = run(audit().args(["log", "show", "--log"]).arg(setup.log_dir()));
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("key abcdefghijklmnoé "), "{stdout}");
+}
+
+#[test]
+fn checkpoint_of_another_log_signed_by_the_trusted_key_is_refused_without_origin() {
+    // The log key also signs another log's checkpoint, under that log's name: without
+    // --origin the origin is bound to the trusted key's name, so it does not pass.
+    let (setup, vkey) = Setup::new();
+    let mut log = Log::open(&setup.log_dir(), LogOptions::new()).unwrap();
+    let other_name = "other.example/log";
+    let other = NoteSigner::new(other_name, &setup.log_key).unwrap();
+    log.write_checkpoint(other_name, &[&other]).unwrap();
+    let (code, stdout, stderr) = run(audit()
+        .args(["log", "verify", "--log"])
+        .arg(setup.log_dir())
+        .arg("--trusted-key")
+        .arg(setup.path("audit.pub")));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.contains("other.example/log"), "{stdout}");
+    assert!(stdout.contains("no trusted checkpoint"), "{stdout}");
+    // Named, it is the log meant, and verifies.
+    let (code, stdout, stderr) = run(audit()
+        .args(["log", "verify", "--log"])
+        .arg(setup.log_dir())
+        .arg("--trusted-key")
+        .arg(setup.path("audit.pub"))
+        .args(["--origin", other_name]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    // A vkey for the real log's name does not accept it either.
+    let (code, stdout, _) = setup.log(&["verify"], &vkey);
+    assert_eq!(code, 1, "{stdout}");
 }

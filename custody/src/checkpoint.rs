@@ -7,7 +7,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 use crate::merkle::{ConsistencyProof, Hash, ProofError};
-use crate::note::{NoteError, NoteSigner, NoteVerifier, SignedNote, sign_note};
+use sigil_keys::PublicKey;
+
+use crate::note::{NoteError, NoteSigner, NoteVerifier, SignedNote, VerifiedSignature, sign_note};
 
 /// The text of a checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +28,8 @@ pub struct VerifiedCheckpoint {
     pub checkpoint: Checkpoint,
     /// The trusted keys that signed it.
     pub signed_by: Vec<String>,
+    /// The trusted witnesses whose cosignatures verified, with the times they state.
+    pub cosigned_by: Vec<VerifiedSignature>,
     /// The whole signed note, as read.
     pub note: String,
 }
@@ -44,6 +48,23 @@ pub enum CheckpointError {
     Root { found: String },
     #[error("expected a checkpoint of log {expected:?}, found one of {found:?}")]
     Origin { expected: String, found: String },
+    #[error(
+        "checkpoint of log {found:?} is signed by {}, none of them a key named after that log: a checkpoint of another log? Give --origin {found} if it is the log meant",
+        .signed_by.join(", ")
+    )]
+    OriginNotKeyName {
+        found: String,
+        signed_by: Vec<String>,
+    },
+    #[error(
+        "checkpoint is cosigned by {found} trusted witness(es){}, but {required} are required: a view of the log not enough witnesses saw may be a split view",
+        if .cosigned_by.is_empty() { String::new() } else { format!(" ({})", .cosigned_by.join(", ")) }
+    )]
+    WitnessQuorum {
+        required: usize,
+        found: usize,
+        cosigned_by: Vec<String>,
+    },
     #[error("checkpoints do not prove the log append-only: {0}")]
     Inconsistent(#[source] ProofError),
 }
@@ -127,44 +148,121 @@ impl fmt::Display for Checkpoint {
     }
 }
 
-/// What a verifier trusts checkpoints from: the log's origin and the note keys (the log's, and
-/// witnesses') whose signatures count.
+/// What a verifier trusts checkpoints from: the log's origin, the note keys (the log's, and
+/// any others) whose signatures make a checkpoint trusted, and the witnesses that must cosign.
+///
+/// The origin is either given, or bound to the trusted keys: then a checkpoint is trusted only
+/// if its origin is the note key name of a trusted key that signed it, so a checkpoint of
+/// another log signed by the same key under another name is refused.
 #[derive(Debug, Clone)]
 pub struct CheckpointTrust {
-    origin: String,
+    origin: Option<String>,
     verifiers: Vec<NoteVerifier>,
+    witnesses: Vec<NoteVerifier>,
+    quorum: usize,
 }
 
 impl CheckpointTrust {
+    /// Trusts checkpoints of `origin` signed by one of `verifiers`.
     #[must_use]
     pub fn new(origin: impl Into<String>, verifiers: Vec<NoteVerifier>) -> Self {
         Self {
-            origin: origin.into(),
+            origin: Some(origin.into()),
             verifiers,
+            witnesses: Vec::new(),
+            quorum: 0,
         }
     }
 
+    /// Trusts checkpoints signed by one of `verifiers` whose origin is that key's name.
     #[must_use]
-    pub fn origin(&self) -> &str {
-        &self.origin
+    pub fn bound_to_key_names(verifiers: Vec<NoteVerifier>) -> Self {
+        Self {
+            origin: None,
+            verifiers,
+            witnesses: Vec::new(),
+            quorum: 0,
+        }
     }
 
-    /// Parses a signed checkpoint and checks its signatures and origin.
+    /// Requires cosignatures by at least `quorum` distinct keys of `witnesses` (each a
+    /// `cosignature/v1` key or a plain note key) on every checkpoint, besides the log's
+    /// signature: a split view then needs that many witnesses to collude.
+    #[must_use]
+    pub fn with_witnesses(mut self, witnesses: Vec<NoteVerifier>, quorum: usize) -> Self {
+        self.witnesses = witnesses;
+        self.quorum = quorum;
+        self
+    }
+
+    /// The origin expected, when one was given.
+    #[must_use]
+    pub fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
+    }
+
+    /// The witnesses trusted to cosign, and how many must.
+    #[must_use]
+    pub fn witnesses(&self) -> (&[NoteVerifier], usize) {
+        (&self.witnesses, self.quorum)
+    }
+
+    /// Whether `origin` is one this trust could accept.
+    #[must_use]
+    pub fn accepts_origin(&self, origin: &str) -> bool {
+        match &self.origin {
+            Some(expected) => expected == origin,
+            None => self.verifiers.iter().any(|v| v.name() == origin),
+        }
+    }
+
+    /// Parses a signed checkpoint and checks its signatures, origin and witness quorum.
     pub fn verify(&self, note: &str) -> Result<VerifiedCheckpoint, CheckpointError> {
         let parsed = SignedNote::parse(note).map_err(CheckpointError::Note)?;
         let checkpoint = Checkpoint::from_text(&parsed.text)?;
         let signed_by = parsed
             .verify(&self.verifiers)
             .map_err(CheckpointError::Note)?;
-        if checkpoint.origin != self.origin {
-            return Err(CheckpointError::Origin {
-                expected: self.origin.clone(),
-                found: checkpoint.origin,
+        match &self.origin {
+            Some(expected) if &checkpoint.origin != expected => {
+                return Err(CheckpointError::Origin {
+                    expected: expected.clone(),
+                    found: checkpoint.origin,
+                });
+            }
+            None if !signed_by.contains(&checkpoint.origin) => {
+                return Err(CheckpointError::OriginNotKeyName {
+                    found: checkpoint.origin,
+                    signed_by,
+                });
+            }
+            _ => {}
+        }
+        let cosigned_by: Vec<VerifiedSignature> = parsed
+            .verify_signatures(&self.witnesses)
+            .map_err(CheckpointError::Note)?;
+        let mut distinct: Vec<&PublicKey> = Vec::new();
+        for signature in &cosigned_by {
+            let key = self
+                .witnesses
+                .iter()
+                .find(|w| w.name() == signature.name && w.kind() == signature.kind)
+                .map(NoteVerifier::public_key);
+            if let Some(key) = key.filter(|k| !distinct.contains(k)) {
+                distinct.push(key);
+            }
+        }
+        if distinct.len() < self.quorum {
+            return Err(CheckpointError::WitnessQuorum {
+                required: self.quorum,
+                found: distinct.len(),
+                cosigned_by: cosigned_by.iter().map(|s| s.name.clone()).collect(),
             });
         }
         Ok(VerifiedCheckpoint {
             checkpoint,
             signed_by,
+            cosigned_by,
             note: note.to_owned(),
         })
     }

@@ -112,6 +112,16 @@ impl Entry {
     /// Parses the bytes of entry `index`. The signature is not checked here: see
     /// [`Entry::verify_signature`].
     pub fn parse(index: u64, bytes: &[u8]) -> Result<Self, EntryError> {
+        Self::parse_with_leaf_hash(index, bytes, leaf_hash(bytes))
+    }
+
+    /// Parses the bytes of entry `index` whose leaf hash the caller already has (from the
+    /// log's tree), sparing a second hash of every entry.
+    pub(crate) fn parse_with_leaf_hash(
+        index: u64,
+        bytes: &[u8],
+        leaf_hash: Hash,
+    ) -> Result<Self, EntryError> {
         let envelope: Envelope = serde_json::from_slice(bytes).map_err(EntryError::Envelope)?;
         if envelope.payload_type != IN_TOTO_PAYLOAD_TYPE {
             return Err(EntryError::Dsse(DsseError::PayloadType {
@@ -125,7 +135,7 @@ impl Entry {
             index,
             envelope,
             statement,
-            leaf_hash: leaf_hash(bytes),
+            leaf_hash,
         })
     }
 

@@ -11,22 +11,25 @@
 //!   proofs ([`merkle`]);
 //! - on disk it is a directory of plain files ([`store`]): appends are durable and serialized
 //!   across processes by a file lock, and a torn write left by a crash is cut back on open;
-//! - checkpoints are C2SP tlog-checkpoints in C2SP signed notes with Ed25519 keys, cosignable
-//!   by witnesses ([`checkpoint`], [`note`]);
-//! - [`Verifier`] re-derives the tree, checks every signature and each entry's place, a
-//!   checkpoint, and consistency with an earlier checkpoint, and reports typed [`Finding`]s
-//!   with the entry index and the reason; [`trace()`] lists the entries about one artifact;
+//! - checkpoints are C2SP tlog-checkpoints in C2SP signed notes with Ed25519 keys, cosigned by
+//!   witnesses with C2SP `cosignature/v1`; a verifier can require a quorum of trusted witnesses
+//!   ([`checkpoint`], [`note`]);
+//! - [`witness`] is the C2SP tlog-witness `add-checkpoint` call: it cosigns a checkpoint only
+//!   if it extends the last one cosigned for that log;
+//! - [`Verifier`] re-derives the tree, checks every signature (on every core, holding only
+//!   hashes) and each entry's place, a checkpoint, and consistency with an earlier checkpoint,
+//!   and reports typed [`Finding`]s with the entry index and the reason; [`trace()`] lists the entries about one artifact;
 //!   [`EntryProof`] proves one entry to a verifier who has neither the log nor a network;
 //! - [`tiles::write_tiles`] writes the log as a static C2SP tlog-tiles tree.
 //!
-//! What it deliberately does not do: run a log server or talk to witnesses over the network
-//! (checkpoints and tiles are files to publish and cosign), read logs from tiles, sign
-//! checkpoints with anything but Ed25519 note keys, or decide whom to trust (callers pass the
-//! trusted keys). It never prints, prompts or exits.
+//! What it deliberately does not do: run a log server or any network transport (checkpoints and
+//! tiles are files to publish; the witness call takes and returns bytes), read logs from tiles,
+//! sign checkpoints with anything but Ed25519 note keys, or decide whom to trust (callers pass
+//! the trusted keys). It never prints, prompts or exits.
 //!
 //! Specifications followed: RFC 9162 section 2.1 (Merkle tree, proofs), in-toto attestation
-//! framework v1 (Statement), DSSE v1.0, SLSA provenance v1, C2SP signed-note, tlog-checkpoint
-//! and tlog-tiles.
+//! framework v1 (Statement), DSSE v1.0, SLSA provenance v1, C2SP signed-note, tlog-checkpoint,
+//! tlog-cosignature (`cosignature/v1`), tlog-witness and tlog-tiles.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod checkpoint;
@@ -42,6 +45,7 @@ pub mod store;
 pub mod tiles;
 pub mod trace;
 pub mod verify;
+pub mod witness;
 
 pub use checkpoint::{Checkpoint, CheckpointTrust, VerifiedCheckpoint};
 

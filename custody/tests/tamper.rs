@@ -67,9 +67,20 @@ impl Fixture {
         fs::write(self.path().join(ENTRIES_FILE), lines.concat()).unwrap();
     }
 
+    /// Verifies on one thread and on several: each attack is found the same either way.
     fn verify(&self) -> Report {
         let log = Log::open_read_only(self.path(), LogOptions::new()).unwrap();
-        Verifier::new(&self.keys, &self.trust).verify(&log).unwrap()
+        let verifier = Verifier::new(&self.keys, &self.trust);
+        let report = verifier.verify(&log).unwrap();
+        let describe = |report: &Report| format!("{:?}", report.findings);
+        for threads in [1, 3] {
+            let other = Verifier::new(&self.keys, &self.trust)
+                .threads(threads)
+                .verify(&log)
+                .unwrap();
+            assert_eq!(describe(&other), describe(&report), "{threads} thread(s)");
+        }
+        report
     }
 
     fn note_signer(&self) -> NoteSigner<'_> {

@@ -20,6 +20,7 @@
 //! terminal prompt is a [`PasswordSource::Prompt`] that a binary supplies.
 
 pub mod canonical_json;
+pub mod error_kind;
 pub mod keyfile;
 pub mod minisign;
 mod private;
@@ -28,6 +29,7 @@ mod secret;
 mod signer;
 pub mod tuf;
 
+pub use error_kind::{Classify, ErrorKind};
 pub use private::{PrivateKey, PrivateKeyError};
 pub use public::{PublicKey, PublicKeyError, Scheme, VerifyError};
 pub use secret::{Password, SecretBytes};

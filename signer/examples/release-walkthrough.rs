@@ -35,11 +35,10 @@ use sigil_signer::repo::init::InitRequest;
 use sigil_signer::repo::keyring::KeyRing as RepoKeys;
 use sigil_signer::repo::targets::{AddRequest, ReleaseInfo};
 use sigil_updater::client::{Client, Receipts, Settings};
-use sigil_updater::download::{AnySource, NetworkOptions, RetryPolicy};
-use sigil_updater::install::archive::Limits;
+use sigil_updater::download::{AnySource, NetworkOptions};
 use sigil_updater::install::{HealthPolicy, Installer, LaunchOutcome};
-use sigil_updater::release::{Channel, Downgrade, InstallId};
-use sigil_updater::tuf::{DefaultTransport, DirStorage, UpdaterBuilder};
+use sigil_updater::release::InstallId;
+use sigil_updater::tuf::{DefaultTransport, DirStorage, FixedClock, UnixTime, UpdaterBuilder};
 
 /// The sample app's npm lockfile: what its build would ship.
 const SAMPLE_LOCKFILE: &str = r#"{
@@ -191,15 +190,15 @@ fn main() -> Result<(), Box<dyn Error>> {
         no_proxy: true,
         ..NetworkOptions::default()
     })?;
-    let now = 1_900_000_000u64;
+    let now = UnixTime::saturating_from_unix_seconds(1_900_000_000);
     let check = app.check()?;
     let release = check.available.ok_or("1.1.0 should be offered")?;
     println!("   check: {} -> {}", check.current, release.version);
     let verified = app.download(&release, &source, None, None)?;
     println!("   downloaded and verified: TUF length and hashes, then the pinned release key");
-    app.install(&verified, now)?;
+    app.install(verified, &FixedClock(now))?;
     println!("   installed; app/current -> {}", running(&app)?);
-    app.launched(now + 10)?;
+    app.launched(&FixedClock(now.saturating_add_seconds(10)))?;
     app.confirm()?;
     println!("   1.1.0 started and confirmed its health");
 
@@ -207,13 +206,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     publish(&mut repository, "1.2.0", &release_key, &mut log)?;
     let release = app.check()?.available.ok_or("1.2.0 should be offered")?;
     let verified = app.download(&release, &source, None, None)?;
-    app.install(&verified, now + 100)?;
+    app.install(verified, &FixedClock(now.saturating_add_seconds(100)))?;
     println!(
         "   installed {}; it crashes at start and never confirms",
         running(&app)?
     );
-    let later = now + 100 + HealthPolicy::default().deadline_secs + 1;
-    match app.launched(later)? {
+    let deadline = i64::try_from(HealthPolicy::default().deadline_secs)?;
+    let later = now.saturating_add_seconds(100 + deadline + 1);
+    match app.launched(&FixedClock(later))? {
         LaunchOutcome::RolledBack { from, to } => {
             println!(
                 "   next launch: rolled back from {from} to {to}; {from} is never offered again"
@@ -386,20 +386,15 @@ fn open_app(
         .initial_root(root.clone())
         .load()
     };
-    let settings = Settings {
-        target_urls: vec![format!("{server}targets/")],
-        download_dir: dir.join("downloads"),
-        release_key: release_key.clone(),
-        shipped_version: Version::new(1, 0, 0),
-        channel: Channel::stable(),
-        platform: "linux".into(),
-        arch: "x86_64".into(),
-        install_id: InstallId::generate().map_err(|_| "no randomness")?,
-        downgrade: Downgrade::Refuse,
-        health: HealthPolicy::default(),
-        retry: RetryPolicy::default(),
-        archive_limits: Limits::default(),
-    };
+    let settings = Settings::new(
+        vec![format!("{server}targets/")],
+        dir.join("downloads"),
+        release_key.clone(),
+        Version::new(1, 0, 0),
+        InstallId::generate().map_err(|_| "no randomness")?,
+    )
+    .platform("linux")
+    .arch("x86_64");
     let installer = Installer::open(&dir.join("install"))?;
     let device: Box<dyn Signer> = Box::new(PrivateKey::from_pkcs8_der(
         device_key.to_pkcs8_der()?.expose(),

@@ -17,6 +17,7 @@
 //! Not here yet: delegations more than one level deep.
 
 pub mod custody;
+mod error_kind;
 pub mod keygen;
 pub mod manifest;
 pub mod repo;

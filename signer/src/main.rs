@@ -3,14 +3,12 @@
 //! Exit codes: 0 success, 1 a signature or repository failed verification or a policy check,
 //! 2 usage or operational error.
 
-// The binary is where output and exit codes belong.
-#![allow(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
-
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use sigil_cli::{Classify, ErrorKind, Exit, Failure};
 use sigil_custody::SystemClock;
 use sigil_keys::keyfile::Overwrite;
 use sigil_keys::minisign::LegacyMode;
@@ -157,79 +155,33 @@ struct VerifyArgs {
     file: PathBuf,
 }
 
-/// How a command ended, when it did not succeed.
-#[derive(Debug)]
-enum Failure {
-    /// A signature was refused: exit 1.
-    Rejected(Box<dyn std::error::Error>),
-    /// The command could not do its job: exit 2.
-    Operational(Box<dyn std::error::Error>),
-}
-
-impl<E: std::error::Error + 'static> From<E> for Failure {
-    fn from(error: E) -> Self {
-        Self::Operational(Box::new(error))
-    }
-}
-
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(error) => {
-            let code = if error.use_stderr() { 2 } else { 0 };
-            let _ = error.print();
-            return ExitCode::from(code);
-        }
-    };
-    let result = match cli.command {
-        Command::Keygen(args) => keygen(args),
-        Command::Sign(args) => sign(args),
-        Command::Verify(args) => verify(args),
-        Command::Repo(command) => repo_cli::run(command),
-        Command::Manifest(command) => manifest_cli::run(command),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Rejected(error)) => {
-            report(error.as_ref());
-            ExitCode::from(1)
-        }
-        Err(Failure::Operational(error)) => {
-            if is_broken_pipe(error.as_ref()) {
-                return ExitCode::SUCCESS;
+    sigil_cli::run("sigil-signer", || {
+        let cli = match Cli::try_parse() {
+            Ok(cli) => cli,
+            Err(error) => {
+                let _ = error.print();
+                return Ok(if error.use_stderr() {
+                    Exit::Failed
+                } else {
+                    Exit::Success
+                });
             }
-            report(error.as_ref());
-            ExitCode::from(2)
+        };
+        match cli.command {
+            Command::Keygen(args) => keygen(args),
+            Command::Sign(args) => sign(args),
+            Command::Verify(args) => verify(args),
+            Command::Repo(command) => repo_cli::run(command),
+            Command::Manifest(command) => manifest_cli::run(command),
         }
-    }
+        .map(|()| Exit::Success)
+    })
 }
 
-/// Prints an error and its chain of causes.
-fn report(error: &dyn std::error::Error) {
-    let mut message = format!("error: {error}");
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !message.contains(&text) {
-            message.push_str(&format!("\n  caused by: {text}"));
-        }
-        source = cause.source();
-    }
-    eprintln!("{message}");
-}
-
-fn is_broken_pipe(error: &(dyn std::error::Error + 'static)) -> bool {
-    error
-        .downcast_ref::<std::io::Error>()
-        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-}
-
-/// Writes to stdout; a closed pipe ends the command quietly.
+/// Writes to stdout; a pipe closed by its reader drops the output, not the work.
 fn say(text: &str) -> Result<(), Failure> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(())
+    Ok(sigil_cli::say(text)?)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -243,6 +195,12 @@ enum PromptError {
     Mismatch,
     #[error("the password is empty")]
     Empty,
+}
+
+impl Classify for PromptError {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Operational
+    }
 }
 
 fn password_source(args: &PasswordArgs) -> PasswordSource {
@@ -279,10 +237,12 @@ fn keygen(args: KeygenArgs) -> Result<(), Failure> {
         .generate()?;
     let public = secret.public_key();
     if let Some(dir) = &args.log {
-        let mut log = custody::open_log(dir)?;
+        let mut log = custody::open_log(dir).map_err(Failure::operational)?;
         let appended =
-            custody::record_key_generated(&mut log, secret.private_key(), "release", &SystemClock)?;
-        log.sign_checkpoint(&args.log_origin, secret.private_key())?;
+            custody::record_key_generated(&mut log, secret.private_key(), "release", &SystemClock)
+                .map_err(Failure::operational)?;
+        log.sign_checkpoint(&args.log_origin, secret.private_key())
+            .map_err(Failure::operational)?;
         say(&format!(
             "logged key generation as entry {} in {}\n",
             appended.index,
@@ -323,14 +283,19 @@ fn sign(args: SignArgs) -> Result<(), Failure> {
         (Some(path), _) => KeySource::File(path.clone()),
         (None, Some(var)) => KeySource::Env(var.clone()),
         // clap requires one of the two.
-        (None, None) => return Err(Failure::Operational("a secret key is required".into())),
+        (None, None) => return Err(Failure::operational("a secret key is required")),
     };
     let signer = LocalSigner::load(source, &password_source(&args.password))?;
     let comments = Comments {
         trusted: args.trusted_comment,
         untrusted: args.untrusted_comment,
     };
-    let mut log = args.log.as_deref().map(custody::open_log).transpose()?;
+    let mut log = args
+        .log
+        .as_deref()
+        .map(custody::open_log)
+        .transpose()
+        .map_err(Failure::operational)?;
     let log_key = match (&args.log_key, &args.log_key_env) {
         (Some(path), _) => Some(KeySource::File(path.clone())),
         (None, Some(var)) => Some(KeySource::Env(var.clone())),
@@ -376,20 +341,16 @@ fn sign(args: SignArgs) -> Result<(), Failure> {
                     appended.index
                 ))?;
             }
-            let appended = custody::record_signature(
-                log,
-                entry_signer,
-                &signer,
-                &name,
-                &signed,
-                &SystemClock,
-            )?;
+            let appended =
+                custody::record_signature(log, entry_signer, &signer, &name, &signed, &SystemClock)
+                    .map_err(Failure::operational)?;
             say(&format!("logged signature as entry {}\n", appended.index))?;
         }
     }
     if let Some(log) = log.as_mut() {
         let entry_signer: &dyn Signer = log_signer.as_ref().map_or(&signer, |s| s);
-        log.sign_checkpoint(&args.log_origin, entry_signer)?;
+        log.sign_checkpoint(&args.log_origin, entry_signer)
+            .map_err(Failure::operational)?;
     }
     Ok(())
 }
@@ -398,7 +359,7 @@ fn verify(args: VerifyArgs) -> Result<(), Failure> {
     let public_key = match (&args.public_key, &args.public_key_string) {
         (Some(path), _) => read_public_key(path)?,
         (None, Some(line)) => parse_public_key(line)?,
-        (None, None) => return Err(Failure::Operational("a public key is required".into())),
+        (None, None) => return Err(Failure::operational("a public key is required")),
     };
     let signature = args
         .signature
@@ -409,17 +370,12 @@ fn verify(args: VerifyArgs) -> Result<(), Failure> {
     } else {
         LegacyMode::Refuse
     };
-    match verify_file(&public_key, &args.file, &signature, legacy) {
-        Ok(verified) => {
-            if !args.quiet {
-                say(&format!(
-                    "Signature and comment signature verified\nTrusted comment: {}\n",
-                    verified.trusted_comment
-                ))?;
-            }
-            Ok(())
-        }
-        Err(error) if error.is_rejection() => Err(Failure::Rejected(Box::new(error))),
-        Err(error) => Err(error.into()),
+    let verified = verify_file(&public_key, &args.file, &signature, legacy)?;
+    if !args.quiet {
+        say(&format!(
+            "Signature and comment signature verified\nTrusted comment: {}\n",
+            verified.trusted_comment
+        ))?;
     }
+    Ok(())
 }

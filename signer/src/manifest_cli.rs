@@ -70,10 +70,9 @@ pub(crate) fn run(command: ManifestCommand) -> Result<(), Failure> {
                 let (Some(platform), Some(file), Some(url)) =
                     (parts.next(), parts.next(), parts.next())
                 else {
-                    return Err(ArtifactSyntax {
+                    return Err(Failure::operational(ArtifactSyntax {
                         found: spec.clone(),
-                    }
-                    .into());
+                    }));
                 };
                 artifacts.push(TauriArtifact {
                     platform: platform.to_owned(),

@@ -594,3 +594,95 @@ fn sign_built_from_records_provenance_that_a_trace_follows() {
         Sha256Digest::of(b"version = 4\n")
     );
 }
+
+/// Runs `sigil-signer ARGS` with its stdout a pipe whose reader is gone before the command
+/// starts, as in `sigil-signer ... | head -0`.
+fn run_with_stdout_closed(args: &[&std::ffi::OsStr]) -> (i32, String) {
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(r#"sleep 0.5; exec "$0" "$@""#)
+        .arg(env!("CARGO_BIN_EXE_sigil-signer"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn closed_stdout_is_a_quiet_success_and_does_not_stop_the_work() {
+    let ws = Workspace::new();
+    let (sk, pk) = ws.keygen("release");
+    let files: Vec<PathBuf> = ["a.tgz", "b.tgz", "c.tgz"]
+        .iter()
+        .map(|name| ws.write(name, name.as_bytes()))
+        .collect();
+    let mut args = vec!["sign".as_ref(), "--secret-key".as_ref(), sk.as_os_str()];
+    args.extend(files.iter().map(|f| f.as_os_str()));
+    assert_eq!(run_with_stdout_closed(&args), (0, String::new()));
+    // Every file was signed, not only the one whose line could not be printed.
+    for file in &files {
+        let (code, _, stderr) = run(sigil()
+            .args(["verify", "--quiet", "--public-key"])
+            .arg(&pk)
+            .arg(file));
+        assert_eq!(code, 0, "{stderr}");
+    }
+    let args = [
+        "verify".as_ref(),
+        "--public-key".as_ref(),
+        pk.as_os_str(),
+        files[0].as_os_str(),
+    ];
+    assert_eq!(run_with_stdout_closed(&args), (0, String::new()));
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn output_lost_to_a_full_disk_is_an_operational_error() {
+    let ws = Workspace::new();
+    let (sk, pk) = ws.keygen("release");
+    let file = ws.write("app.tgz", b"artifact bytes");
+    ws.sign(&sk, &file, &[]);
+    let (code, stdout, stderr) = run(sigil()
+        .args(["verify", "--public-key"])
+        .arg(&pk)
+        .arg(&file)
+        .stdout(std::fs::File::create("/dev/full").unwrap()));
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert_eq!(
+        stderr,
+        "error: writing to standard output: No space left on device (os error 28)\n"
+    );
+}
+
+#[test]
+fn a_panic_is_an_internal_error_with_exit_2() {
+    let (code, stdout, stderr) = run(sigil().env(sigil_cli::PANIC_TEST_VAR, "1").args([
+        "verify",
+        "--public-key-string",
+        "x",
+        "file",
+    ]));
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    let prefix = format!(
+        "sigil-signer: internal error (a bug in sigil-signer {}): SIGIL_TEST_PANIC is set at ",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(stderr.starts_with(&prefix), "{stderr}");
+    assert!(
+        stderr.ends_with(
+            "; please report this line and the command that caused it to the sigil maintainers\n"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}

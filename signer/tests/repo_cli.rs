@@ -75,12 +75,12 @@ fn init_writes_version_one_of_every_role_with_encrypted_keys() {
         }
     }
     assert_eq!(stdout, expected);
-    let status = repository.status(sigil_updater::tuf::UnixTime(0));
+    let status = repository.status(sigil_updater::tuf::UnixTime::UNIX_EPOCH);
     assert!(status.is_publishable(), "{:?}", status.problems);
     let timestamp = repository.timestamp().signed();
     let targets = repository.targets().signed();
     assert_eq!(
-        timestamp.expires.at().0 - targets.expires.at().0,
+        timestamp.expires.at().unix_seconds() - targets.expires.at().unix_seconds(),
         6 * 3_600 - 90 * 86_400
     );
 }

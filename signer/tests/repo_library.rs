@@ -24,7 +24,11 @@ const T0: i64 = 1_900_000_000;
 const DAY: i64 = 86_400;
 
 fn at(seconds: i64) -> FixedClock {
-    FixedClock(UnixTime(seconds))
+    FixedClock(instant(seconds))
+}
+
+fn instant(seconds: i64) -> UnixTime {
+    UnixTime::from_unix_seconds(seconds).unwrap()
 }
 
 fn init(dir: &Path) -> (Repository, KeyRing) {
@@ -56,12 +60,12 @@ fn an_expired_timestamp_blocks_publishing_until_refresh_re_signs_it() {
     let site = dir.path().join("site");
     let later = T0 + 2 * DAY;
 
-    let status = repository.status(UnixTime(later));
+    let status = repository.status(instant(later));
     assert_eq!(
         status.problems,
         vec![Problem::Expired {
             role: RoleType::Timestamp,
-            expires: Expires::from_unix(UnixTime(T0 + DAY)),
+            expires: Expires::from_unix(instant(T0 + DAY)),
         }]
     );
     let error = repository.publish(&site, &at(later)).unwrap_err();
@@ -84,7 +88,7 @@ fn an_expired_timestamp_blocks_publishing_until_refresh_re_signs_it() {
             timestamp: Some(2)
         }
     );
-    assert!(repository.status(UnixTime(later)).is_publishable());
+    assert!(repository.status(instant(later)).is_publishable());
     repository.publish(&site, &at(later)).unwrap();
 
     // Five days on, snapshot has under half its life left: both are re-signed.
@@ -128,7 +132,7 @@ fn refresh_without_the_timestamp_key_refuses_to_write_unsigned_metadata() {
 fn an_expired_root_is_named_by_status() {
     let dir = tempfile::tempdir().unwrap();
     let (repository, _) = init(dir.path());
-    let problems = repository.status(UnixTime(T0 + 400 * DAY)).problems;
+    let problems = repository.status(instant(T0 + 400 * DAY)).problems;
     let roles: Vec<RoleType> = problems.iter().map(Problem::role).collect();
     assert_eq!(
         roles,
@@ -168,7 +172,7 @@ fn signing_snapshot_again_leaves_timestamp_stale_until_refresh() {
         .unwrap();
     assert_eq!(repository.snapshot().envelope().signatures().len(), 1);
     assert_eq!(
-        repository.status(UnixTime(T0)).problems,
+        repository.status(instant(T0)).problems,
         vec![Problem::TimestampStale]
     );
     let report = repository.refresh(&ring, &at(T0)).unwrap();
@@ -179,7 +183,7 @@ fn signing_snapshot_again_leaves_timestamp_stale_until_refresh() {
             timestamp: Some(2)
         }
     );
-    assert!(repository.status(UnixTime(T0)).is_publishable());
+    assert!(repository.status(instant(T0)).is_publishable());
 }
 
 #[test]
@@ -243,7 +247,7 @@ fn a_root_rotation_refused_by_the_client_is_taken_back_off_the_site() {
         .generate(&dir.path().join("keys"), Scheme::Ed25519, None)
         .apply(&mut repository, &ring, &at(T0))
         .unwrap();
-    assert!(repository.status(UnixTime(T0)).is_publishable());
+    assert!(repository.status(instant(T0)).is_publishable());
     // A root version 3 planted on the site: clients walking from version 2 refuse it.
     let attacker = PrivateKey::generate(Scheme::Ed25519).unwrap();
     let mut root = repository.root().signed().clone();
@@ -262,4 +266,24 @@ fn a_root_rotation_refused_by_the_client_is_taken_back_off_the_site() {
         published.written,
         vec![std::path::PathBuf::from("metadata/2.root.json")]
     );
+}
+
+#[test]
+fn an_expiry_past_year_9999_is_written_as_the_last_second_the_format_can_hold() {
+    // Four million days (some 11,000 years) from 2030 is past the four-digit years of `expires`:
+    // the root is written to expire at 9999-12-31T23:59:59Z, which every client reads, not
+    // as a five-digit year that none does.
+    let dir = tempfile::tempdir().unwrap();
+    let created = InitRequest::new(&dir.path().join("repo"), &dir.path().join("keys"), None)
+        .expiry(ExpiryPolicy::parse("root=4000000d").unwrap())
+        .create(&at(T0))
+        .unwrap();
+    let repository = created.repository;
+    let expires = &repository.root().signed().expires;
+    assert_eq!(expires.to_string(), "9999-12-31T23:59:59Z");
+    assert_eq!(
+        Expires::parse(&expires.to_string()).unwrap(),
+        expires.clone()
+    );
+    assert!(repository.status(instant(T0)).is_publishable());
 }

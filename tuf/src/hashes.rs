@@ -33,34 +33,81 @@ fn algorithm(name: &str) -> Option<&'static digest::Algorithm> {
     }
 }
 
-/// The hashes of `hashes` that sigil can compute; fails if there are none.
-fn supported(hashes: &Hashes) -> Result<Vec<(&str, &str, digest::Context)>, HashError> {
-    let contexts: Vec<_> = hashes
+/// One digest of a file being read, and the value trusted metadata gives for it. Made by
+/// [`expected_digests`]; fed every byte with [`ExpectedDigest::update`], in order, from any one
+/// thread; then [`ExpectedDigest::check`]ed. A download pipeline may run each on its own thread
+/// so that a file is read once whatever the number of hashes.
+pub struct ExpectedDigest {
+    name: String,
+    expected: String,
+    context: digest::Context,
+}
+
+impl std::fmt::Debug for ExpectedDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExpectedDigest")
+            .field("algorithm", &self.name)
+            .field("expected", &self.expected)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ExpectedDigest {
+    /// The algorithm's name as metadata spells it (`sha256`, `sha512`).
+    #[must_use]
+    pub fn algorithm(&self) -> &str {
+        &self.name
+    }
+
+    /// Feeds the next bytes of the file.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.context.update(bytes);
+    }
+
+    /// Forgets the bytes fed so far, to start the file again from its first byte.
+    pub fn reset(&mut self) {
+        self.context = digest::Context::new(self.context.algorithm());
+    }
+
+    /// Whether the bytes fed match the trusted value (hex, compared without regard to case).
+    pub fn check(self) -> Result<(), HashError> {
+        let found = hex::encode(self.context.finish());
+        if found.eq_ignore_ascii_case(&self.expected) {
+            Ok(())
+        } else {
+            Err(HashError::Mismatch {
+                algorithm: self.name,
+                expected: self.expected,
+                found,
+            })
+        }
+    }
+}
+
+/// A digest for every hash of `hashes` that sigil can compute, in the map's order; refused if
+/// there is none (a list of only unsupported algorithms proves nothing).
+pub fn expected_digests(hashes: &Hashes) -> Result<Vec<ExpectedDigest>, HashError> {
+    let digests: Vec<_> = hashes
         .iter()
         .filter_map(|(name, expected)| {
-            algorithm(name).map(|alg| (name.as_str(), expected.as_str(), digest::Context::new(alg)))
+            algorithm(name).map(|alg| ExpectedDigest {
+                name: name.clone(),
+                expected: expected.clone(),
+                context: digest::Context::new(alg),
+            })
         })
         .collect();
-    if contexts.is_empty() {
+    if digests.is_empty() {
         return Err(HashError::NoSupportedHash {
             found: hashes.keys().cloned().collect(),
         });
     }
-    Ok(contexts)
+    Ok(digests)
 }
 
-fn finish(contexts: Vec<(&str, &str, digest::Context)>) -> Result<(), HashError> {
-    for (name, expected, context) in contexts {
-        let found = hex::encode(context.finish());
-        if !found.eq_ignore_ascii_case(expected) {
-            return Err(HashError::Mismatch {
-                algorithm: name.to_owned(),
-                expected: expected.to_owned(),
-                found,
-            });
-        }
-    }
-    Ok(())
+/// Checks every digest, in order; the first mismatch is the error.
+pub fn check_all(digests: Vec<ExpectedDigest>) -> Result<(), HashError> {
+    digests.into_iter().try_for_each(ExpectedDigest::check)
 }
 
 /// Checks `data` against an optional length and optional hashes. Every listed hash that sigil
@@ -77,11 +124,11 @@ pub fn verify_bytes(
         }
     }
     if let Some(hashes) = hashes {
-        let mut contexts = supported(hashes)?;
-        for (_, _, context) in &mut contexts {
-            context.update(data);
+        let mut digests = expected_digests(hashes)?;
+        for digest in &mut digests {
+            digest.update(data);
         }
-        finish(contexts)?;
+        check_all(digests)?;
     }
     Ok(())
 }
@@ -94,8 +141,8 @@ pub fn verify_stream<R: Read>(
     hashes: &Hashes,
     mut sink: impl FnMut(&[u8]) -> io::Result<()>,
 ) -> Result<Result<(), HashError>, io::Error> {
-    let mut contexts = match supported(hashes) {
-        Ok(contexts) => contexts,
+    let mut digests = match expected_digests(hashes) {
+        Ok(digests) => digests,
         Err(error) => return Ok(Err(error)),
     };
     let mut buffer = vec![0u8; 64 * 1024];
@@ -112,8 +159,8 @@ pub fn verify_stream<R: Read>(
             return Ok(Err(HashError::TooLong { expected: length }));
         }
         let chunk = &buffer[..read];
-        for (_, _, context) in &mut contexts {
-            context.update(chunk);
+        for digest in &mut digests {
+            digest.update(chunk);
         }
         sink(chunk)?;
     }
@@ -123,7 +170,7 @@ pub fn verify_stream<R: Read>(
             found: total,
         }));
     }
-    Ok(finish(contexts))
+    Ok(check_all(digests))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 //! the client accepts.
 
 mod delegation;
+mod error_kind;
 pub mod hashes;
 mod limits;
 pub mod metadata;

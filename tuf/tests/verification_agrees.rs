@@ -12,7 +12,7 @@ use sigil_keys::{KeyId, PrivateKey, PublicKey, Scheme, SignError, Signer, TufKey
 use sigil_tuf::metadata::{Envelope, sign_value};
 use sigil_tuf::{TrustError, TrustedSet, UnixTime, verification_result};
 
-const NOW: UnixTime = UnixTime(1_700_000_000);
+const NOW: UnixTime = UnixTime::saturating_from_unix_seconds(1_700_000_000);
 
 /// Signs with `key` but names the signature `id`: how one key appears under a second key id.
 struct Aliased<'a> {

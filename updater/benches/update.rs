@@ -18,10 +18,10 @@ use semver::Version;
 use serde_json::{Map, json};
 use sigil_keys::minisign::{MinisignSecretKey, SignOptions, sign_reader};
 use sigil_updater::client::{Client, Settings};
-use sigil_updater::download::{FileSource, RetryPolicy};
+use sigil_updater::download::FileSource;
+use sigil_updater::install::Installer;
 use sigil_updater::install::archive::Limits;
-use sigil_updater::install::{HealthPolicy, Installer};
-use sigil_updater::release::{Channel, Downgrade, InstallId};
+use sigil_updater::release::InstallId;
 use sigil_updater::tuf::metadata::TargetFile;
 use sigil_updater::tuf::{DirStorage, FixedClock, UpdaterBuilder};
 use support::{METADATA_URL, NOW, Repo};
@@ -123,24 +123,20 @@ fn client(repo: &Repo, dir: &Path, release_key: &MinisignSecretKey, site: &Path)
             .initial_root(root.clone())
             .load()
     };
-    let settings = Settings {
-        target_urls: vec![format!("file://{}/", site.display())],
-        download_dir: dir.join("downloads"),
-        release_key: release_key.public_key(),
-        shipped_version: Version::new(1, 0, 0),
-        channel: Channel::stable(),
-        platform: "linux".into(),
-        arch: "x86_64".into(),
-        install_id: InstallId::from_bytes([1; 16]),
-        downgrade: Downgrade::Refuse,
-        health: HealthPolicy::default(),
-        retry: RetryPolicy::default(),
-        archive_limits: Limits {
-            max_entry_bytes: 4 << 30,
-            max_total_bytes: 8 << 30,
-            ..Limits::default()
-        },
-    };
+    let settings = Settings::new(
+        vec![format!("file://{}/", site.display())],
+        dir.join("downloads"),
+        release_key.public_key(),
+        Version::new(1, 0, 0),
+        InstallId::from_bytes([1; 16]),
+    )
+    .platform("linux")
+    .arch("x86_64")
+    .archive_limits(Limits {
+        max_entry_bytes: 4 << 30,
+        max_total_bytes: 8 << 30,
+        ..Limits::default()
+    });
     Client::new(
         make_updater,
         Installer::open(&dir.join("install")).unwrap(),
@@ -214,7 +210,7 @@ fn run_one(mib: u64) {
     let release = client.check().unwrap().available.unwrap();
     let verified = client.download(&release, &FileSource, None, None).unwrap();
     let downloaded = start.elapsed();
-    client.install(&verified, 1).unwrap();
+    client.install(verified, &FixedClock(NOW)).unwrap();
     let total = start.elapsed();
     println!(
         "{mib:>5} MiB release: download+verify {:>7.2} s ({:>6.0} MiB/s), +install {:>7.2} s total; peak RSS {:.1} MiB (before: {:.1})",

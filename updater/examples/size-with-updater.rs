@@ -5,6 +5,7 @@
 
 use sigil_updater::client::config::Config;
 use sigil_updater::download::AnySource;
+use sigil_updater::tuf::SystemClock;
 
 fn main() {
     println!("hello from a minimal app");
@@ -17,9 +18,9 @@ fn main() {
         if let Some(release) = client.check()?.available {
             let source = AnySource::new(&config.network_options())?;
             let verified = client.download(&release, &source, None, None)?;
-            client.install(&verified, 0)?;
+            client.install(verified, &SystemClock)?;
         }
-        client.launched(0)?;
+        client.launched(&SystemClock)?;
         Ok(())
     };
     if let Err(error) = run() {

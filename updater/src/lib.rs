@@ -30,7 +30,8 @@
 
 pub mod client;
 pub mod download;
+mod error_kind;
 pub mod install;
-pub mod net;
 pub use sigil_tuf::release;
+pub mod transport;
 pub mod tuf;

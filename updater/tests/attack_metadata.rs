@@ -9,7 +9,7 @@ mod support;
 use std::collections::BTreeMap;
 
 use sigil_updater::tuf::metadata::RoleKeys;
-use sigil_updater::tuf::{TrustError, UnixTime, UpdateError};
+use sigil_updater::tuf::{TrustError, UpdateError};
 use support::{
     DAY, METADATA_URL, NOW, Repo, Served, disk_state, expires_in, keyid, new_key, version_on_disk,
 };
@@ -95,7 +95,7 @@ fn rollback_attack_on_a_targets_version_in_snapshot_is_refused() {
 fn indefinite_freeze_attack_with_expired_timestamp_is_refused() {
     let (repo, dir, before) = trusted();
     // The attacker keeps serving the same metadata; two days later the timestamp has expired.
-    let later = UnixTime(NOW.0 + 2 * DAY);
+    let later = NOW.saturating_add_seconds(2 * DAY);
     let error = repo
         .client_with(dir.path(), Default::default(), later)
         .refresh()
@@ -110,7 +110,7 @@ fn indefinite_freeze_attack_with_expired_timestamp_is_refused() {
 #[test]
 fn indefinite_freeze_attack_with_expired_root_is_refused() {
     let (repo, dir, before) = trusted();
-    let later = UnixTime(NOW.0 + 400 * DAY);
+    let later = NOW.saturating_add_seconds(400 * DAY);
     let error = repo
         .client_with(dir.path(), Default::default(), later)
         .refresh()

@@ -119,3 +119,24 @@ fn refresh_without_a_trusted_root_fails_with_exit_code_1() {
         "sigil-tuf-client: no trusted root: storage has no root.json and no initial root was given\n"
     );
 }
+
+#[test]
+fn a_panic_is_an_internal_error_with_exit_2() {
+    let metadata = tempfile::tempdir().unwrap();
+    let output = Command::new(CLIENT)
+        .env(sigil_cli::PANIC_TEST_VAR, "1")
+        .args([
+            "--metadata-dir",
+            metadata.path().to_str().unwrap(),
+            "refresh",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr.starts_with("sigil-tuf-client: internal error (a bug in sigil-tuf-client "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}

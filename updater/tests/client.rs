@@ -15,10 +15,10 @@ use sigil_custody::{
 use sigil_keys::minisign::{MinisignSecretKey, SignOptions, sign_reader};
 use sigil_keys::{PrivateKey, Scheme};
 use sigil_updater::client::{Client, ClientError, Receipts, Settings};
-use sigil_updater::download::{Body, DownloadError, RangeSource, RetryPolicy};
-use sigil_updater::install::archive::Limits;
-use sigil_updater::install::{HealthPolicy, Installer, LaunchOutcome};
-use sigil_updater::release::{Channel, Downgrade, InstallId};
+use sigil_updater::download::{Body, DownloadError, ProgressEvent, RangeSource, RetryPolicy};
+
+use sigil_updater::install::{Installer, LaunchOutcome};
+use sigil_updater::release::InstallId;
 use sigil_updater::tuf::{DirStorage, FixedClock, UpdaterBuilder};
 use support::{METADATA_URL, NOW, Repo, TARGETS_URL, TestTransport};
 
@@ -26,7 +26,7 @@ use support::{METADATA_URL, NOW, Repo, TARGETS_URL, TestTransport};
 struct Artifacts(TestTransport);
 
 impl RangeSource for Artifacts {
-    fn open(&self, url: &str, offset: u64) -> Result<Body, DownloadError> {
+    fn open(&self, url: &str, offset: u64) -> Result<Body<'_>, DownloadError> {
         let bytes = self.0.get(url).ok_or_else(|| DownloadError::Status {
             url: url.to_owned(),
             status: 404,
@@ -112,23 +112,19 @@ fn app(repo: &Repo, release_key: &MinisignSecretKey) -> App {
             .load()
     };
     let installer = Installer::open(&dir.path().join("install")).unwrap();
-    let settings = Settings {
-        target_urls: vec![TARGETS_URL.to_owned()],
-        download_dir: dir.path().join("downloads"),
-        release_key: release_key.public_key(),
-        shipped_version: Version::new(1, 0, 0),
-        channel: Channel::stable(),
-        platform: "linux".into(),
-        arch: "x86_64".into(),
-        install_id: InstallId::from_bytes([3; 16]),
-        downgrade: Downgrade::Refuse,
-        health: HealthPolicy::default(),
-        retry: RetryPolicy {
-            attempts_per_url: 1,
-            ..RetryPolicy::default()
-        },
-        archive_limits: Limits::default(),
-    };
+    let settings = Settings::new(
+        vec![TARGETS_URL.to_owned()],
+        dir.path().join("downloads"),
+        release_key.public_key(),
+        Version::new(1, 0, 0),
+        InstallId::from_bytes([3; 16]),
+    )
+    .platform("linux")
+    .arch("x86_64")
+    .retry(RetryPolicy {
+        attempts_per_url: 1,
+        ..RetryPolicy::default()
+    });
     let device_key = PrivateKey::generate(Scheme::Ed25519).unwrap();
     let receipts = Receipts::open(
         &dir.path().join("custody"),
@@ -150,7 +146,72 @@ fn installed_version(app: &App) -> String {
     std::fs::read_to_string(app.client.current_dir().unwrap().join("app/VERSION")).unwrap()
 }
 
-const T0: u64 = 1_893_456_000;
+const T0: i64 = 1_893_456_000;
+
+/// A clock that reads `seconds` after 1970.
+fn at(seconds: i64) -> FixedClock {
+    FixedClock(sigil_time::Timestamp::from_unix_seconds(seconds).unwrap())
+}
+
+/// The flow an app runs, from its starting point: check, download with progress, install,
+/// confirm; the client's own source, no source passed by hand.
+#[test]
+fn an_app_checks_downloads_with_progress_and_installs_through_the_update() {
+    let mut repo = Repo::new();
+    let release_key = MinisignSecretKey::generate().unwrap();
+    let name = publish_release(&mut repo, "1.1.0", Some(&release_key));
+    let app = app(&repo, &release_key);
+    let App {
+        client,
+        source,
+        _dir,
+        ..
+    } = app;
+    let mut client = client.with_source(source);
+
+    let update = client
+        .check_for_update()
+        .unwrap()
+        .expect("1.1.0 is offered");
+    assert_eq!(update.current(), &Version::new(1, 0, 0));
+    assert_eq!(update.release().target, name);
+    let events = std::sync::Mutex::new(Vec::new());
+    let record = |event: &ProgressEvent| events.lock().unwrap().push(event.clone());
+    let downloaded = update.download(Some(&record), None).unwrap();
+    let events = events.into_inner().unwrap();
+    let length = std::fs::metadata(downloaded.path()).unwrap().len();
+    assert_eq!(
+        events.first(),
+        Some(&ProgressEvent::Started {
+            total: length,
+            resumed_from: 0
+        })
+    );
+    let chunks: Vec<u64> = events
+        .iter()
+        .filter_map(|event| match event {
+            ProgressEvent::Chunk(progress) => Some(progress.downloaded),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(chunks.last(), Some(&length));
+    assert_eq!(
+        &events[events.len() - 2..],
+        &[
+            ProgressEvent::Verifying,
+            ProgressEvent::Finished {
+                path: downloaded.path().to_owned()
+            }
+        ]
+    );
+    client.install(downloaded, &at(T0)).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(client.current_dir().unwrap().join("app/VERSION")).unwrap(),
+        "sample-app 1.1.0\n"
+    );
+    client.confirm().unwrap();
+    assert!(client.check_for_update().unwrap().is_none());
+}
 
 #[test]
 fn update_install_confirm_then_roll_back_a_bad_release() {
@@ -168,13 +229,13 @@ fn update_install_confirm_then_roll_back_a_bad_release() {
         .download(&release, &app.source, None, None)
         .unwrap();
     assert_eq!(
-        verified.trusted_comment,
+        verified.trusted_comment(),
         "file:app\tversion:1.1.0\tplatform:linux\tarch:x86_64\thashed"
     );
-    app.client.install(&verified, T0).unwrap();
+    app.client.install(verified, &at(T0)).unwrap();
     assert_eq!(installed_version(&app), "sample-app 1.1.0\n");
     assert!(matches!(
-        app.client.launched(T0 + 5).unwrap(),
+        app.client.launched(&at(T0 + 5)).unwrap(),
         LaunchOutcome::AwaitingHealth { .. }
     ));
     app.client.confirm().unwrap();
@@ -186,9 +247,9 @@ fn update_install_confirm_then_roll_back_a_bad_release() {
         .client
         .download(&release, &app.source, None, None)
         .unwrap();
-    app.client.install(&verified, T0 + 100).unwrap();
+    app.client.install(verified, &at(T0 + 100)).unwrap();
     assert_eq!(installed_version(&app), "sample-app 1.2.0\n");
-    let outcome = app.client.launched(T0 + 100 + 31 * 60).unwrap();
+    let outcome = app.client.launched(&at(T0 + 100 + 31 * 60)).unwrap();
     assert_eq!(
         outcome,
         LaunchOutcome::RolledBack {

@@ -11,8 +11,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use semver::Version;
+use sigil_time::{FixedClock, Timestamp};
 use sigil_updater::install::archive::{ArchiveError, Limits};
 use sigil_updater::install::{HealthPolicy, InstallError, Installer};
+
+/// A clock that reads `seconds` after 1970.
+fn at(seconds: i64) -> FixedClock {
+    FixedClock(Timestamp::from_unix_seconds(seconds).unwrap())
+}
 
 /// A mounted tmpfs, unmounted on drop.
 struct SmallDisk(PathBuf);
@@ -91,7 +97,7 @@ fn disk_full_while_unpacking_keeps_the_old_version() {
         .stage(&small, &Version::new(1, 0, 0), &Limits::default())
         .unwrap();
     installer
-        .activate(&Version::new(1, 0, 0), HealthPolicy::default(), 1)
+        .activate(&Version::new(1, 0, 0), HealthPolicy::default(), &at(1))
         .unwrap();
     installer.confirm().unwrap();
 
@@ -128,7 +134,7 @@ fn disk_full_while_unpacking_keeps_the_old_version() {
         .stage(&fits, &Version::new(1, 1, 1), &Limits::default())
         .unwrap();
     installer
-        .activate(&Version::new(1, 1, 1), HealthPolicy::default(), 2)
+        .activate(&Version::new(1, 1, 1), HealthPolicy::default(), &at(2))
         .unwrap();
     assert_eq!(
         fs::read_to_string(root.join("current/app/VERSION")).unwrap(),

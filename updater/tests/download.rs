@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use ring::digest;
 use sigil_updater::download::{
-    Body, Download, DownloadError, FileSource, HttpSource, NetworkOptions, Progress, RangeSource,
-    RetryPolicy, Sleeper,
+    Body, ChunkSink, Download, DownloadError, FileSource, HttpSource, NetworkOptions, Progress,
+    RangeSource, RetryPolicy, Sleeper,
 };
 
 fn artifact(len: usize) -> Vec<u8> {
@@ -97,7 +97,7 @@ impl Read for Dropping {
 }
 
 impl RangeSource for Scripted {
-    fn open(&self, url: &str, offset: u64) -> Result<Body, DownloadError> {
+    fn open(&self, url: &str, offset: u64) -> Result<Body<'_>, DownloadError> {
         self.asked.lock().unwrap().push((url.to_owned(), offset));
         let act = {
             let mut script = self.script.lock().unwrap();
@@ -546,7 +546,7 @@ impl Read for Trickle {
 struct SlowServer;
 
 impl RangeSource for SlowServer {
-    fn open(&self, _url: &str, offset: u64) -> Result<Body, DownloadError> {
+    fn open(&self, _url: &str, offset: u64) -> Result<Body<'_>, DownloadError> {
         Ok(Body {
             reader: Box::new(Trickle),
             offset,
@@ -577,4 +577,68 @@ fn slow_retrieval_is_cut_off() {
     .unwrap_err();
     assert!(err.to_string().contains("slower than"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+/// Collects what a sink is fed, as a signature's prehash would see it.
+#[derive(Default)]
+struct Recorder {
+    bytes: Vec<u8>,
+    resets: usize,
+}
+
+impl ChunkSink for Recorder {
+    fn update(&mut self, bytes: &[u8]) {
+        self.bytes.extend_from_slice(bytes);
+    }
+
+    fn reset(&mut self) {
+        self.bytes.clear();
+        self.resets += 1;
+    }
+}
+
+#[test]
+fn a_sink_beside_the_digests_sees_exactly_the_verified_file_across_a_resume_and_a_restart() {
+    let content = artifact(700_000);
+    let hashes = hashes_of(&content);
+    for script in [
+        &[Act::DropAfter(300_001), Act::Serve][..],
+        &[Act::DropAfter(10_000), Act::IgnoreRange][..],
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let destination = dir.path().join("app.bin");
+        let server = Scripted::new(&content, &[("https://a/app", script)]);
+        let mut recorder = Recorder::default();
+        let path = Download::new(
+            vec!["https://a/app".into()],
+            content.len() as u64,
+            &hashes,
+            &destination,
+        )
+        .sleeper(&Waits::default())
+        .run_with(&server, &mut [&mut recorder])
+        .unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), content);
+        // The bytes kept from the first attempt are fed again from disk before the rest.
+        assert_eq!(recorder.bytes.len(), content.len());
+        assert!(recorder.bytes == content, "the sink saw other bytes");
+        assert_eq!(recorder.resets, 2, "one reset per attempt");
+    }
+}
+
+#[test]
+fn a_sink_is_not_a_way_around_the_digests() {
+    // A lying server: the sink sees the bytes, but the download is still refused.
+    let content = artifact(100_000);
+    let hashes = hashes_of(&content);
+    let dir = tempfile::tempdir().unwrap();
+    let destination = dir.path().join("app.bin");
+    let server = Scripted::new(&content, &[("https://a/app", &[Act::Corrupt])]);
+    let mut recorder = Recorder::default();
+    let err = Download::new(vec!["https://a/app".into()], 100_000, &hashes, &destination)
+        .sleeper(&Waits::default())
+        .run_with(&server, &mut [&mut recorder])
+        .unwrap_err();
+    assert!(matches!(err, DownloadError::HashMismatch { .. }), "{err}");
+    assert!(!destination.exists());
 }

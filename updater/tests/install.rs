@@ -9,6 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use semver::Version;
+use sigil_time::{FixedClock, Timestamp};
 use sigil_updater::install::archive::Limits;
 use sigil_updater::install::{
     Faults, HealthPolicy, InstallError, Installer, LaunchOutcome, Step, replace_executable,
@@ -67,13 +68,18 @@ fn staging_is_empty(root: &Path) -> bool {
 
 const T0: u64 = 1_800_000_000;
 
+/// A clock that reads `seconds` after 1970.
+fn at(seconds: u64) -> FixedClock {
+    FixedClock(Timestamp::from_unix_seconds(i64::try_from(seconds).unwrap()).unwrap())
+}
+
 fn install(installer: &mut Installer<impl Faults>, archives: &Path, version: &str, now: u64) {
     let archive = release_archive(archives, version);
     installer
         .stage(&archive, &v(version), &Limits::default())
         .unwrap();
     installer
-        .activate(&v(version), HealthPolicy::default(), now)
+        .activate(&v(version), HealthPolicy::default(), &at(now))
         .unwrap();
 }
 
@@ -88,7 +94,7 @@ fn install_confirm_and_keep_the_previous_version() {
     install(&mut installer, dir.path(), "1.1.0", T0 + 10);
     assert_eq!(running_version(&root), "1.1.0");
     assert_eq!(
-        installer.launched(T0 + 20).unwrap(),
+        installer.launched(&at(T0 + 20)).unwrap(),
         LaunchOutcome::AwaitingHealth {
             deadline: T0 + 10 + 1800,
             launches_left: 2
@@ -96,7 +102,7 @@ fn install_confirm_and_keep_the_previous_version() {
     );
     installer.confirm().unwrap();
     assert_eq!(
-        installer.launched(T0 + 30).unwrap(),
+        installer.launched(&at(T0 + 30)).unwrap(),
         LaunchOutcome::Confirmed
     );
     let state = installer.state();
@@ -126,7 +132,7 @@ fn missed_health_deadline_rolls_back_and_rejects_the_release() {
     install(&mut installer, dir.path(), "1.0.0", T0);
     installer.confirm().unwrap();
     install(&mut installer, dir.path(), "1.1.0", T0 + 100);
-    let outcome = installer.launched(T0 + 100 + 1801).unwrap();
+    let outcome = installer.launched(&at(T0 + 100 + 1801)).unwrap();
     assert_eq!(
         outcome,
         LaunchOutcome::RolledBack {
@@ -146,6 +152,49 @@ fn missed_health_deadline_rolls_back_and_rejects_the_release() {
 }
 
 #[test]
+fn clock_set_before_1970_is_refused_and_leaves_the_install_as_it_was() {
+    // A clock wound back before 1970 would count the health deadline from a time that cannot
+    // be right; nothing is recorded from it.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let mut installer = Installer::open(&root).unwrap();
+    install(&mut installer, dir.path(), "1.0.0", T0);
+    installer.confirm().unwrap();
+    install(&mut installer, dir.path(), "1.1.0", T0 + 100);
+    let state_before = fs::read(root.join("state.json")).unwrap();
+    let wound_back = FixedClock(Timestamp::from_unix_seconds(-1).unwrap());
+    let err = installer.launched(&wound_back).unwrap_err();
+    assert!(
+        matches!(err, InstallError::ClockBeforeEpoch { now } if now == wound_back.0),
+        "{err}"
+    );
+    assert!(err.to_string().contains("1969-12-31T23:59:59Z"), "{err}");
+    let archive = release_archive(dir.path(), "1.2.0");
+    installer
+        .stage(&archive, &v("1.2.0"), &Limits::default())
+        .unwrap();
+    let err = installer
+        .activate(&v("1.2.0"), HealthPolicy::default(), &wound_back)
+        .unwrap_err();
+    assert!(
+        matches!(err, InstallError::ClockBeforeEpoch { .. }),
+        "{err}"
+    );
+    assert_eq!(fs::read(root.join("state.json")).unwrap(), state_before);
+    assert_eq!(running_version(&root), "1.1.0");
+    assert_eq!(
+        Installer::open(&root)
+            .unwrap()
+            .launched(&at(T0 + 101))
+            .unwrap(),
+        LaunchOutcome::AwaitingHealth {
+            deadline: T0 + 100 + 1800,
+            launches_left: 2
+        }
+    );
+}
+
+#[test]
 fn too_many_unconfirmed_launches_roll_back() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("root");
@@ -155,7 +204,7 @@ fn too_many_unconfirmed_launches_roll_back() {
     install(&mut installer, dir.path(), "1.1.0", T0);
     for left in [2, 1, 0] {
         assert_eq!(
-            installer.launched(T0 + 1).unwrap(),
+            installer.launched(&at(T0 + 1)).unwrap(),
             LaunchOutcome::AwaitingHealth {
                 deadline: T0 + 1800,
                 launches_left: left
@@ -165,7 +214,7 @@ fn too_many_unconfirmed_launches_roll_back() {
         installer = Installer::open(&root).unwrap();
     }
     assert_eq!(
-        installer.launched(T0 + 1).unwrap(),
+        installer.launched(&at(T0 + 1)).unwrap(),
         LaunchOutcome::RolledBack {
             from: v("1.1.0"),
             to: v("1.0.0")
@@ -272,7 +321,7 @@ fn crash_at_every_install_step_leaves_one_whole_version() {
         let archive = release_archive(dir.path(), "1.1.0");
         let result = crashing
             .stage(&archive, &v("1.1.0"), &Limits::default())
-            .and_then(|_| crashing.activate(&v("1.1.0"), HealthPolicy::default(), T0 + 5));
+            .and_then(|_| crashing.activate(&v("1.1.0"), HealthPolicy::default(), &at(T0 + 5)));
         assert!(
             matches!(result, Err(InstallError::Interrupted(s)) if s == step),
             "{step:?}: {result:?}"

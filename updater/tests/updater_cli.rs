@@ -197,3 +197,51 @@ fn missing_configuration_is_an_operational_error() {
     assert_eq!(code, 2);
     assert!(stderr.contains("updater.toml"), "{stderr}");
 }
+
+#[test]
+fn install_with_stdout_closed_installs_and_is_a_quiet_success() {
+    let dir = tempfile::tempdir().unwrap();
+    let release_key = MinisignSecretKey::generate().unwrap();
+    let mut repo = Repo::new();
+    publish(&mut repo, "1.1.0", &release_key);
+    setup(dir.path(), &repo, &release_key);
+    // The reader of stdout is gone before the command starts, as in `... | head -0`.
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(r#"sleep 0.5; exec "$0" "$@""#)
+        .arg(env!("CARGO_BIN_EXE_sigil-updater"))
+        .arg("--config")
+        .arg(dir.path().join("updater.toml"))
+        .arg("install")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!((output.status.code(), stderr.as_str()), (Some(0), ""));
+    let (code, stdout, _) = updater(dir.path(), "status");
+    assert_eq!(code, 0);
+    assert!(stdout.starts_with("current: 1.1.0\n"), "{stdout}");
+}
+
+#[test]
+fn a_panic_is_an_internal_error_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_sigil-updater"))
+        .env(sigil_cli::PANIC_TEST_VAR, "1")
+        .arg("--config")
+        .arg(dir.path().join("updater.toml"))
+        .arg("check")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!((output.status.code(), output.stdout.len()), (Some(2), 0));
+    let prefix = format!(
+        "sigil-updater: internal error (a bug in sigil-updater {}): SIGIL_TEST_PANIC is set at ",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(stderr.starts_with(&prefix), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}

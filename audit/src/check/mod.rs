@@ -134,6 +134,7 @@ fn policy_findings(
                 severity: Severity::Warning,
                 package: None,
                 file: file.clone(),
+                advisory: None,
                 message: format!(
                     "the exception for {} expired on {expires} and no longer applies (reason \
                      given: {})",
@@ -146,6 +147,7 @@ fn policy_findings(
                 severity: Severity::Note,
                 package: None,
                 file: file.clone(),
+                advisory: None,
                 message: format!(
                     "the exception for {} matches no audited package",
                     e.selector
@@ -160,6 +162,7 @@ fn policy_findings(
                 severity: Severity::Note,
                 package: None,
                 file: file.clone(),
+                advisory: None,
                 message: format!(
                     "the clarification for {} matches no audited package",
                     c.selector

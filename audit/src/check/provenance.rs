@@ -2,7 +2,7 @@
 //! does at install time.
 
 use crate::findings::{Code, Finding};
-use crate::model::{HashAlgorithm, Package, Source};
+use crate::model::{AssumedRegistry, Ecosystem, HashAlgorithm, Package, Source};
 use crate::policy::{Level, Policy};
 
 /// Whether `url` is one of `registries`, or below one of them.
@@ -37,6 +37,22 @@ fn insecure_url(source: &Source) -> Option<&str> {
         .then_some(url.as_str())
 }
 
+/// The registry a package's ecosystem downloads from by default, for a package read without
+/// its project's configuration.
+fn default_registry(p: &Package) -> AssumedRegistry {
+    let (url, from) = match p.ecosystem {
+        Ecosystem::Cargo => ("https://index.crates.io/", "cargo's default registry"),
+        Ecosystem::Npm if p.lockfile.file_name().is_some_and(|n| n == "yarn.lock") => {
+            ("https://registry.yarnpkg.com/", "yarn's default registry")
+        }
+        Ecosystem::Npm => ("https://registry.npmjs.org/", "npm's default registry"),
+    };
+    AssumedRegistry {
+        url: url.to_owned(),
+        from: from.to_owned(),
+    }
+}
+
 pub(super) fn check(p: &Package, policy: &Policy) -> Vec<Finding> {
     let rules = &policy.sources;
     let mut out = Vec::new();
@@ -46,15 +62,33 @@ pub(super) fn check(p: &Package, policy: &Policy) -> Vec<Finding> {
         }
     };
     let downloaded = match &p.source {
-        Source::Registry { url } => {
-            if let Some(url) = url
-                .as_deref()
-                .filter(|u| !registry_allowed(u, &rules.registries))
-            {
+        Source::Registry { url: Some(url) } => {
+            if !registry_allowed(url, &rules.registries) {
                 report(
                     Code::RegistryNotAllowed,
                     Level::Deny,
                     format!("registry {url} is not in the policy's registries"),
+                );
+            }
+            true
+        }
+        Source::Registry { url: None } => {
+            // The lockfile does not say which registry: judge the one the package manager
+            // would use, so that an allow list never passes what it cannot see.
+            let assumed = p
+                .assumed_registry
+                .clone()
+                .unwrap_or_else(|| default_registry(p));
+            if !registry_allowed(&assumed.url, &rules.registries) {
+                report(
+                    Code::RegistryNotAllowed,
+                    Level::Deny,
+                    format!(
+                        "the lockfile records no registry for it; {} is {}, which is not in \
+                         the policy's registries (write the registry into the lockfile, e.g. \
+                         npm's omit-lockfile-registry-resolved=false, or allow it)",
+                        assumed.from, assumed.url
+                    ),
                 );
             }
             true
@@ -124,7 +158,19 @@ pub(super) fn check(p: &Package, policy: &Policy) -> Vec<Finding> {
         );
     }
     if downloaded {
+        // yarn berry fetches a package with `conditions` only on matching platforms, and so
+        // writes no checksum for it when the lockfile was made elsewhere.
+        let conditional_berry =
+            p.platforms.is_some() && p.lockfile.file_name().is_some_and(|n| n == "yarn.lock");
         match p.strongest_integrity() {
+            None if conditional_berry => report(
+                Code::IntegrityMissing,
+                rules.missing_integrity.min_note(),
+                format!(
+                    "yarn pins no checksum for a package it fetches only for {}",
+                    p.platforms.as_deref().unwrap_or("some platforms")
+                ),
+            ),
             None => report(
                 Code::IntegrityMissing,
                 rules.missing_integrity,

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::model::{Ecosystem, Package};
+use std::collections::HashMap;
+
+use crate::model::{Ecosystem, Package, Source};
 
 /// The largest manifest read.
 const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
@@ -65,19 +67,198 @@ pub fn fill(packages: &mut [Package], sources: &ManifestSources) {
         archives: registry("cache"),
         vendor: &sources.vendor_dirs,
     };
+    // Without any source (`--no-manifests`), nothing on disk is read, path dependencies' own
+    // manifests included.
+    if *sources == ManifestSources::default() {
+        return;
+    }
+    let mut installed: HashMap<PathBuf, Installed> = HashMap::new();
     for p in packages.iter_mut().filter(|p| p.license.is_none()) {
         p.license = match p.ecosystem {
-            Ecosystem::Npm if sources.node_modules => npm_license(p),
+            Ecosystem::Npm if sources.node_modules => {
+                // The whole tree is scanned only once a package is not where it is expected.
+                let local = matches!(p.source, Source::Path { path: Some(_) });
+                npm_license(p).or_else(|| {
+                    if local {
+                        return None; // What is locked is that folder, not a copy elsewhere.
+                    }
+                    let dir = p.lockfile.parent().unwrap_or(Path::new(".")).to_path_buf();
+                    installed
+                        .entry(dir.clone())
+                        .or_insert_with(|| Installed::scan(&dir))
+                        .get(&p.name, &p.version)
+                })
+            }
             Ecosystem::Npm => None,
             Ecosystem::Cargo => cargo_license(p, &dirs),
         }
         .and_then(acceptable);
+        if p.license.is_none() && (p.ecosystem == Ecosystem::Cargo || sources.node_modules) {
+            // Cargo always looks in path dependencies' folders, and in the caches it is given.
+            p.license_searched = Some(searched(p));
+        }
     }
 }
 
+/// Where a package's license was looked for, for a package where it was not found.
+fn searched(p: &Package) -> String {
+    let project = p.lockfile.parent().unwrap_or(Path::new("."));
+    let kind = match p.ecosystem {
+        Ecosystem::Cargo => "Cargo.toml",
+        Ecosystem::Npm => "package.json",
+    };
+    if let Source::Path { path: Some(folder) } = &p.source {
+        return format!(
+            "no license in the lockfile, and no {kind} declaring one in the folder {folder}"
+        );
+    }
+    match p.ecosystem {
+        Ecosystem::Cargo => "no license in a Cargo.toml of this version in the registry cache, \
+                             the vendor directories or a path dependency's folder"
+            .to_owned(),
+        Ecosystem::Npm if project.join(".pnp.cjs").is_file() => format!(
+            "no license in the lockfile, and no package.json of version {} in the zip archives \
+             .pnp.cjs points at or in .yarn/cache (run `yarn install` to fill the cache, or \
+             clarify the license in the policy)",
+            p.version
+        ),
+        Ecosystem::Npm if project.join("node_modules").is_dir() => format!(
+            "no license in the lockfile, and no package.json of version {} under node_modules",
+            p.version
+        ),
+        Ecosystem::Npm => "no license in the lockfile, and node_modules is not installed beside \
+                           it: install the packages (with --ignore-scripts) before auditing, or \
+                           clarify the license in the policy"
+            .to_owned(),
+    }
+}
+
+/// The most manifests indexed under one project's `node_modules`.
+const MAX_INSTALLED: usize = 200_000;
+/// The deepest `node_modules/a/node_modules/b/...` nesting followed.
+const MAX_NESTING: usize = 32;
+
+/// Every package installed under a project's `node_modules`, nested copies and pnpm's
+/// `.pnpm` store included (whatever their folder is called: `a@1.0.0`, the peer-suffixed
+/// `a@1.0.0_b@2.0.0` or `a@1.0.0(b@2.0.0)`), keyed by the name and version their own
+/// `package.json` declares. Symbolic links are not followed: pnpm's and workspaces' links
+/// point at folders that are indexed where they really are, or at the project's own code.
+#[derive(Debug, Default)]
+struct Installed {
+    licenses: HashMap<(String, String), Option<String>>,
+}
+
+impl Installed {
+    fn scan(project: &Path) -> Self {
+        let mut index = Self::default();
+        let mut queue = vec![(project.join("node_modules"), 0usize)];
+        let mut visited = 0usize;
+        while let Some((dir, depth)) = queue.pop() {
+            visited += 1;
+            if depth > MAX_NESTING
+                || index.licenses.len() >= MAX_INSTALLED
+                || visited > 4 * MAX_INSTALLED
+            {
+                continue;
+            }
+            for entry in real_dirs(&dir) {
+                let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if name == ".pnpm" {
+                    for store in real_dirs(&entry) {
+                        queue.push((store.join("node_modules"), depth + 1));
+                    }
+                } else if name.starts_with('@') {
+                    for scoped in real_dirs(&entry) {
+                        index.add(&scoped, &mut queue, depth);
+                    }
+                } else if !name.starts_with('.') {
+                    index.add(&entry, &mut queue, depth);
+                }
+            }
+        }
+        // Yarn Plug'n'Play: no node_modules, the packages stay in yarn's cache archives.
+        let locations = super::pnp::locations(project);
+        for (archive, inner) in &locations.archived {
+            for text in super::pnp::archive_manifests(archive, inner) {
+                if let Ok(manifest) = serde_json::from_str::<Value>(&text) {
+                    index.insert(&manifest, None);
+                }
+            }
+        }
+        for folder in &locations.folders {
+            if let Some(manifest) = read_small(&folder.join("package.json"))
+                .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            {
+                index.insert(&manifest, None);
+            }
+        }
+        index
+    }
+
+    /// Indexes one manifest under its own name (or `folder`'s) and version.
+    fn insert(&mut self, manifest: &Value, folder: Option<String>) {
+        if self.licenses.len() >= MAX_INSTALLED {
+            return;
+        }
+        let field = |k: &str| manifest.get(k).and_then(Value::as_str).map(str::to_owned);
+        if let (Some(name), Some(version)) = (field("name").or(folder), field("version")) {
+            self.licenses
+                .entry((name, version))
+                .or_insert_with(|| npm_manifest_license(manifest));
+        }
+    }
+
+    fn add(&mut self, dir: &Path, queue: &mut Vec<(PathBuf, usize)>, depth: usize) {
+        if let Some(manifest) = read_small(&dir.join("package.json"))
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        {
+            // A manifest without a name is named by its folder (`@scope/name` for a scoped one).
+            let folder = || {
+                let own = dir.file_name()?.to_str()?;
+                let parent = dir.parent()?.file_name()?.to_str()?;
+                Some(if parent.starts_with('@') {
+                    format!("{parent}/{own}")
+                } else {
+                    own.to_owned()
+                })
+            };
+            self.insert(&manifest, folder());
+        }
+        queue.push((dir.join("node_modules"), depth + 1));
+    }
+
+    fn get(&self, name: &str, version: &str) -> Option<String> {
+        self.licenses
+            .get(&(name.to_owned(), version.to_owned()))
+            .cloned()
+            .flatten()
+    }
+}
+
+/// The directories (not symbolic links) in `dir`, sorted so that the scan is deterministic.
+fn real_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
+    out.sort();
+    out
+}
+
+/// The license of the copy where the lockfile places the package, or of the hoisted one, or of
+/// a local folder dependency.
 fn npm_license(p: &Package) -> Option<String> {
     let dir = p.lockfile.parent().unwrap_or(Path::new("."));
-    let installed = p.alias.as_deref().unwrap_or(&p.name);
+    if let Source::Path { path: Some(path) } = &p.source {
+        // A local directory dependency: what is locked is the directory, whatever its version.
+        let manifest: Value =
+            serde_json::from_str(&read_small(&dir.join(path).join("package.json"))?).ok()?;
+        return npm_manifest_license(&manifest);
+    }
+    let installed_as = p.alias.as_deref().unwrap_or(&p.name);
     let mut candidates = Vec::new();
     if let Some(loc) = p
         .location
@@ -86,15 +267,7 @@ fn npm_license(p: &Package) -> Option<String> {
     {
         candidates.push(dir.join(loc));
     }
-    candidates.push(dir.join("node_modules").join(installed));
-    let store = format!("{}@{}", p.name.replace('/', "+"), p.version);
-    candidates.push(
-        dir.join("node_modules")
-            .join(".pnpm")
-            .join(store)
-            .join("node_modules")
-            .join(&p.name),
-    );
+    candidates.push(dir.join("node_modules").join(installed_as));
     candidates.into_iter().find_map(|c| {
         let manifest: Value = serde_json::from_str(&read_small(&c.join("package.json"))?).ok()?;
         if manifest.get("version").and_then(Value::as_str) != Some(p.version.as_str()) {
@@ -104,33 +277,10 @@ fn npm_license(p: &Package) -> Option<String> {
     })
 }
 
-/// `license` as a string or `{ "type": ... }`, or the old `licenses` array (all of which
-/// apply, so they are joined with AND).
+/// `license` as a string, `{ "type": ... }` or an array of either, or the old `licenses`
+/// array; array entries are alternatives, joined with `OR`.
 fn npm_manifest_license(manifest: &Value) -> Option<String> {
-    let one = |v: &Value| match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Object(o) => o.get("type").and_then(Value::as_str).map(str::to_owned),
-        _ => None,
-    };
-    if let Some(l) = manifest.get("license").and_then(one) {
-        return Some(l);
-    }
-    let all: Vec<String> = manifest
-        .get("licenses")?
-        .as_array()?
-        .iter()
-        .filter_map(one)
-        .collect();
-    match all.len() {
-        0 => None,
-        1 => all.into_iter().next(),
-        _ => Some(
-            all.iter()
-                .map(|l| format!("({l})"))
-                .collect::<Vec<_>>()
-                .join(" AND "),
-        ),
-    }
+    crate::license::from_manifest(manifest.get("license"), manifest.get("licenses"))
 }
 
 struct CargoDirs<'a> {
@@ -140,6 +290,10 @@ struct CargoDirs<'a> {
 }
 
 fn cargo_license(p: &Package, dirs: &CargoDirs<'_>) -> Option<String> {
+    if let Source::Path { path: Some(path) } = &p.source {
+        let dir = p.lockfile.parent().unwrap_or(Path::new(".")).join(path);
+        return read_small(&dir.join("Cargo.toml")).and_then(|t| manifest_license(p, &t));
+    }
     let versioned = format!("{}-{}", p.name, p.version);
     let unpacked = dirs
         .sources
@@ -211,7 +365,6 @@ fn archive_manifest(path: &Path, sha256_hex: &str, versioned: &str) -> Option<St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Source;
 
     fn npm(dir: &Path, name: &str, version: &str) -> Package {
         Package::new(
@@ -263,11 +416,86 @@ mod tests {
         );
         assert_eq!(pkgs[0].license.as_deref(), Some("MIT"));
         assert_eq!(pkgs[1].license, None);
-        assert_eq!(pkgs[2].license.as_deref(), Some("(MIT) AND (Apache-2.0)"));
+        assert_eq!(pkgs[2].license.as_deref(), Some("MIT OR Apache-2.0"));
         assert_eq!(
             pkgs[3].license, None,
             "control characters are not carried into reports"
         );
+    }
+
+    #[test]
+    fn pnpm_store_folders_of_every_naming_form_are_found() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        for (folder, name, version, license) in [
+            // pnpm 7 and 8: peers after an underscore.
+            (
+                "react-dom@18.2.0_react@18.3.1",
+                "react-dom",
+                "18.2.0",
+                "MIT",
+            ),
+            // The v9 lockfile form, as a folder.
+            ("use-sync@1.2.0(react@18.3.1)", "use-sync", "1.2.0", "ISC"),
+            // A name shortened and hashed by pnpm's virtual-store-dir-max-length.
+            (
+                "@scope+long-name@1.0.0_3f2a9c",
+                "@scope/long-name",
+                "1.0.0",
+                "0BSD",
+            ),
+        ] {
+            write(
+                &d.join("node_modules/.pnpm")
+                    .join(folder)
+                    .join("node_modules")
+                    .join(name)
+                    .join("package.json"),
+                &format!(r#"{{"name":"{name}","version":"{version}","license":"{license}"}}"#),
+            );
+        }
+        let mut pkgs = vec![
+            npm(d, "react-dom", "18.2.0"),
+            npm(d, "use-sync", "1.2.0"),
+            npm(d, "@scope/long-name", "1.0.0"),
+            npm(d, "react-dom", "18.3.1"),
+        ];
+        fill(
+            &mut pkgs,
+            &ManifestSources {
+                node_modules: true,
+                ..Default::default()
+            },
+        );
+        let licenses: Vec<Option<&str>> = pkgs.iter().map(|p| p.license.as_deref()).collect();
+        assert_eq!(licenses, [Some("MIT"), Some("ISC"), Some("0BSD"), None]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symbolic_link_loops_in_node_modules_are_not_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        write(
+            &d.join("node_modules/a/package.json"),
+            r#"{"name":"a","version":"1.0.0","license":"MIT"}"#,
+        );
+        std::os::unix::fs::symlink(
+            d.join("node_modules"),
+            d.join("node_modules/a/node_modules"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(d.join("node_modules"), d.join("node_modules/loop")).unwrap();
+        let mut pkgs = vec![npm(d, "a", "1.0.0"), npm(d, "missing", "1.0.0")];
+        fill(
+            &mut pkgs,
+            &ManifestSources {
+                node_modules: true,
+                ..Default::default()
+            },
+        );
+        assert_eq!(pkgs[0].license.as_deref(), Some("MIT"));
+        assert_eq!(pkgs[1].license, None);
     }
 
     #[test]

@@ -145,6 +145,105 @@ pub(super) fn workspace_members(manifest: &Path, max_bytes: u64) -> BTreeSet<Str
     names
 }
 
+/// The most manifests read while following path dependencies.
+const MAX_PATH_MANIFESTS: usize = 1000;
+
+/// Path dependencies that live outside the workspace directory, by package name: the folder
+/// each one's manifest is in, relative to the workspace root (`../shared/util`). Cargo.lock
+/// lists them without a source, like workspace members; their manifests, found by following
+/// the `path` keys of the root manifest, the members' and their own, tell where they are.
+pub(super) fn outside_path_dependencies(
+    manifest: &Path,
+    max_bytes: u64,
+) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let root = manifest.parent().unwrap_or(Path::new("."));
+    let mut queue: Vec<std::path::PathBuf> = vec![std::path::PathBuf::new()];
+    let mut seen = BTreeSet::new();
+    if let Some(m) = read_manifest(manifest, max_bytes) {
+        let members = m
+            .get("workspace")
+            .and_then(|w| w.get("members"))
+            .and_then(toml::Value::as_array);
+        for member in members
+            .into_iter()
+            .flatten()
+            .filter_map(toml::Value::as_str)
+        {
+            match member.strip_suffix("/*") {
+                Some(parent) => queue.extend(
+                    std::fs::read_dir(root.join(parent))
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Result::ok)
+                        .map(|e| Path::new(parent).join(e.file_name())),
+                ),
+                None => queue.push(member.into()),
+            }
+        }
+    }
+    while let Some(rel) = queue.pop() {
+        let rel = lexically_normal(&rel);
+        if !seen.insert(rel.clone()) || seen.len() > MAX_PATH_MANIFESTS {
+            continue;
+        }
+        let Some(m) = read_manifest(&root.join(&rel).join("Cargo.toml"), max_bytes) else {
+            continue;
+        };
+        let outside = rel.components().next() == Some(std::path::Component::ParentDir);
+        if let (true, Some(name)) = (outside, package_name(&m)) {
+            out.entry(name)
+                .or_insert_with(|| rel.to_string_lossy().replace('\\', "/"));
+        }
+        let target_tables = m
+            .get("target")
+            .and_then(toml::Value::as_table)
+            .into_iter()
+            .flat_map(|t| t.values());
+        let tables = [&m]
+            .into_iter()
+            .map(|t| toml::Value::Table(t.clone()))
+            .chain(target_tables.cloned())
+            .collect::<Vec<_>>();
+        for table in &tables {
+            for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
+                let deps = table.get(key).and_then(toml::Value::as_table);
+                for dep in deps.into_iter().flat_map(|d| d.values()) {
+                    if let Some(path) = dep.get("path").and_then(toml::Value::as_str) {
+                        queue.push(rel.join(path));
+                    }
+                }
+            }
+            let workspace_deps = table
+                .get("workspace")
+                .and_then(|w| w.get("dependencies"))
+                .and_then(toml::Value::as_table);
+            for dep in workspace_deps.into_iter().flat_map(|d| d.values()) {
+                if let Some(path) = dep.get("path").and_then(toml::Value::as_str) {
+                    queue.push(rel.join(path));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `a/b/../c` as `a/c`, keeping leading `..` (no file system access, no symlink resolution).
+fn lexically_normal(path: &Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut parts: Vec<Component<'_>> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(parts.last(), Some(Component::Normal(_))) => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.iter().collect()
+}
+
 fn read_manifest(path: &Path, max_bytes: u64) -> Option<toml::Table> {
     let meta = std::fs::metadata(path).ok()?;
     if meta.len() > max_bytes {

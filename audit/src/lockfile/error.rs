@@ -111,6 +111,16 @@ pub enum ErrorKind {
         /// The version declared.
         found: String,
     },
+    /// The file lists no packages at all, which the package manager never writes for a
+    /// project (Cargo.lock always lists the project's own crates): it was emptied or truncated,
+    /// and passing it would pass an audit of nothing.
+    #[error("the {format} lists no packages (an empty or truncated file?): {fix}")]
+    Empty {
+        /// The format.
+        format: &'static str,
+        /// What to do about it.
+        fix: &'static str,
+    },
     /// An entry is not shaped as the format requires.
     #[error("{at}: expected {expected}, found {found}")]
     Malformed {

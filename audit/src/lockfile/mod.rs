@@ -11,12 +11,14 @@ mod error;
 mod integrity;
 mod npm;
 mod pnpm;
+mod registry;
 mod source;
 mod strict_json;
 mod yaml;
 mod yarn_berry;
 mod yarn_classic;
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -130,6 +132,10 @@ pub fn read(path: &Path, limits: &Limits) -> Result<Lockfile, LockfileError> {
         let manifest = path.with_file_name("package.json");
         if let Some(roots) = dev::project_roots(&manifest, limits.max_file_bytes) {
             dev::mark(&mut lockfile.packages, &graph, &roots, lockfile.format);
+        } else {
+            // A workspace (or no manifest): dev-only status is not guessed at, but what only
+            // optional and platform-specific packages need is still optional.
+            dev::mark_optional_from_graph(&mut lockfile.packages, &graph);
         }
     }
     if lockfile.format == Format::Cargo {
@@ -137,13 +143,59 @@ pub fn read(path: &Path, limits: &Limits) -> Result<Lockfile, LockfileError> {
         // source; the workspace manifest beside it tells them apart.
         let manifest = path.with_file_name("Cargo.toml");
         let members = cargo::workspace_members(&manifest, limits.max_file_bytes);
+        let outside = cargo::outside_path_dependencies(&manifest, limits.max_file_bytes);
         for p in &mut lockfile.packages {
-            if p.source == (Source::Path { path: None }) && members.contains(&p.name) {
-                p.source = Source::Workspace;
+            if p.source == (Source::Path { path: None }) {
+                if members.contains(&p.name) {
+                    p.source = Source::Workspace;
+                } else if let Some(dir) = outside.get(&p.name) {
+                    p.source = Source::Path {
+                        path: Some(dir.clone()),
+                    };
+                }
+            }
+        }
+    }
+    if lockfile.format != Format::Cargo {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let configured = registry::configured(dir, lockfile.format);
+        for p in &mut lockfile.packages {
+            if p.source == (Source::Registry { url: None }) {
+                p.assumed_registry = Some(configured.for_package(&p.name));
+            }
+        }
+    }
+    if lockfile.format != Format::Cargo {
+        // Local folders (`link:`, `file:`) whose lockfile entry records no version: the
+        // folder's own manifest says.
+        let dir = path.parent().unwrap_or(Path::new("."));
+        for p in &mut lockfile.packages {
+            let unversioned = p.version == "0.0.0"
+                || p.version.starts_with("file:")
+                || p.version.starts_with("link:");
+            if let (Source::Path { path: Some(folder) }, true) = (&p.source, unversioned) {
+                if let Some(v) = local_version(&dir.join(folder).join("package.json")) {
+                    p.version = v;
+                }
             }
         }
     }
     Ok(lockfile)
+}
+
+/// The `version` in a local folder's `package.json`, if it is a plain, short one.
+fn local_version(manifest: &Path) -> Option<String> {
+    if std::fs::metadata(manifest).ok()?.len() > 1024 * 1024 {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(&std::fs::read(manifest).ok()?).ok()?;
+    let version = value.get("version")?.as_str()?;
+    let plain = !version.is_empty()
+        && version.len() <= 256
+        && version
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'));
+    plain.then(|| version.to_owned())
 }
 
 /// Parses lockfile bytes; `path` names the file in errors and picks the format.
@@ -162,6 +214,11 @@ struct Graph {
     resolves: std::collections::BTreeMap<String, usize>,
     /// Each package's dependency descriptors, by package index.
     edges: Vec<Vec<String>>,
+    /// The descriptors among each package's edges that are optional (`optionalDependencies`,
+    /// berry's `dependenciesMeta` `optional: true`), by package index.
+    optional_edges: Vec<BTreeSet<String>>,
+    /// Packages installed only on some platforms (berry's `conditions: os=darwin`).
+    conditional: BTreeSet<usize>,
     /// The project's own entry (yarn berry's `name@workspace:.`), whose dependency list names
     /// the exact descriptors (patches included) the project's manifest resolves to.
     workspace_root: Option<usize>,
@@ -199,6 +256,25 @@ fn parse_with_graph(
         Format::Pnpm => pnpm::parse(&ctx, text).map(without_graph),
     }
     .map_err(err)?;
+    if packages.is_empty() {
+        let empty = match format {
+            Format::Cargo => Some(ErrorKind::Empty {
+                format: "Cargo.lock",
+                fix: "regenerate it with `cargo generate-lockfile` and commit it",
+            }),
+            Format::YarnClassic => Some(ErrorKind::Empty {
+                format: "yarn.lock",
+                fix: "regenerate it with `yarn install`; a project without dependencies has \
+                      nothing to audit, so leave its lockfile out",
+            }),
+            // npm and pnpm list nothing for a project without dependencies, and yarn berry
+            // always lists the project itself.
+            _ => None,
+        };
+        if let Some(kind) = empty {
+            return Err(err(kind));
+        }
+    }
     if packages.len() > limits.max_packages {
         return Err(err(ErrorKind::TooManyPackages {
             found: packages.len(),
@@ -265,6 +341,9 @@ fn check_fields(p: &Package, limits: &Limits) -> Result<(), ErrorKind> {
     }
     if let Some(v) = &p.location {
         fields.push(("location", v));
+    }
+    if let Some(v) = &p.platforms {
+        fields.push(("platforms", v));
     }
     match &p.source {
         crate::model::Source::Registry { url: Some(v) }
@@ -353,6 +432,23 @@ mod tests {
     fn unknown_file_name_is_an_error() {
         let e = parse(Path::new("deps.txt"), b"", &Limits::default()).unwrap_err();
         assert!(matches!(e.kind(), ErrorKind::UnknownFormat { .. }), "{e}");
+    }
+
+    #[test]
+    fn empty_cargo_and_yarn_lockfiles_are_refused() {
+        for (name, text) in [
+            ("Cargo.lock", ""),
+            ("Cargo.lock", "version = 4\n"),
+            ("yarn.lock", ""),
+            (
+                "yarn.lock",
+                "# THIS IS AN AUTOGENERATED FILE.\n# yarn lockfile v1\n\n\n",
+            ),
+        ] {
+            let e = parse(Path::new(name), text.as_bytes(), &Limits::default()).unwrap_err();
+            assert!(matches!(e.kind(), ErrorKind::Empty { .. }), "{name}: {e}");
+            assert!(e.to_string().contains("lists no packages"), "{e}");
+        }
     }
 
     #[test]

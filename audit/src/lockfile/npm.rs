@@ -49,6 +49,19 @@ fn read_packages(
     entries: &Map<String, Value>,
 ) -> Result<Vec<Package>, ErrorKind> {
     let mut out = Vec::new();
+    // The name each linked folder is installed under (`node_modules/w` links to `packages/w`).
+    let mut linked_as: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for (key, entry) in entries {
+        let Some(e) = entry.as_object() else { continue };
+        if e.get("link").and_then(Value::as_bool) == Some(true) {
+            if let (Some(target), Some((_, name))) = (
+                e.get("resolved").and_then(Value::as_str),
+                key.rsplit_once("node_modules/"),
+            ) {
+                linked_as.entry(target).or_insert(name);
+            }
+        }
+    }
     for (key, entry) in entries {
         if key.is_empty() {
             continue; // The root project itself.
@@ -60,9 +73,21 @@ fn read_packages(
             .next()
             .filter(|_| key.contains("node_modules/"))
         else {
-            // A workspace member's own folder (`packages/app`): the project's code.
-            if let Some(name) = declared_name {
-                let version = opt_str(e, "version", key)?.unwrap_or("0.0.0");
+            let name = declared_name.or_else(|| linked_as.get(key.as_str()).copied());
+            let version = opt_str(e, "version", key)?.unwrap_or("0.0.0");
+            if is_outside(key) {
+                // A `file:../dir` dependency: a folder outside the project, not its code.
+                let name = name.or_else(|| key.rsplit('/').find(|c| !c.is_empty()));
+                let name = name.ok_or_else(|| malformed(key, "a package name", "none"))?;
+                let source = Source::Path {
+                    path: Some(key.clone()),
+                };
+                let mut p = ctx.package(Ecosystem::Npm, name, version, source);
+                p.license = license(e);
+                p.location = Some(key.clone());
+                out.push(p);
+            } else if let Some(name) = name {
+                // A workspace member's own folder (`packages/app`): the project's code.
                 let mut p = ctx.package(Ecosystem::Npm, name, version, Source::Workspace);
                 p.location = Some(key.clone());
                 out.push(p);
@@ -74,7 +99,8 @@ fn read_packages(
             let target =
                 resolved.ok_or_else(|| malformed(key, "\"resolved\" on a link", "none"))?;
             if entries.contains_key(target) && !target.contains("node_modules/") {
-                continue; // A link to a workspace member, listed under its own key.
+                // A link to a workspace member or an outside folder, listed under its own key.
+                continue;
             }
             let mut p = ctx.package(
                 Ecosystem::Npm,
@@ -108,21 +134,44 @@ fn read_packages(
         p.dev = opt_bool(e, "dev", key)?;
         p.optional = opt_bool(e, "optional", key)? || opt_bool(e, "devOptional", key)?;
         p.has_install_script = opt_bool(e, "hasInstallScript", key)?;
-        p.license = license(e, key)?;
+        p.license = license(e);
+        p.platforms = platforms(e);
         p.location = Some(key.clone());
         out.push(p);
     }
     Ok(out)
 }
 
-/// `license` is a string in lockfiles; old manifests copied into them may hold `{type}`.
-fn license(e: &Map<String, Value>, at: &str) -> Result<Option<String>, ErrorKind> {
-    match e.get("license") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(Value::Object(o)) => Ok(opt_str(o, "type", at)?.map(str::to_owned)),
-        Some(other) => Err(malformed(at, "a string \"license\"", &kind(other))),
-    }
+/// `license` as npm copies it from the package's manifest: a string, a `{ "type": ... }`
+/// object, or (old packages such as `tv4@1.3.0`) an array of either, whose entries are
+/// alternatives. Any other shape is left unknown rather than failing the whole lockfile: it is
+/// the package author's metadata, not the lockfile's structure.
+fn license(e: &Map<String, Value>) -> Option<String> {
+    crate::license::from_manifest(e.get("license"), e.get("licenses"))
+}
+
+/// The `os` and `cpu` lists npm copies from the manifest (`os: darwin; cpu: arm64`).
+fn platforms(e: &Map<String, Value>) -> Option<String> {
+    let parts: Vec<String> = ["os", "cpu", "libc"]
+        .iter()
+        .filter_map(|k| {
+            let list: Vec<&str> = e
+                .get(*k)?
+                .as_array()?
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            (!list.is_empty()).then(|| format!("{k}: {}", list.join(", ")))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// Whether a `packages` key names a folder outside the project (`../lib`, `/opt/lib`).
+fn is_outside(key: &str) -> bool {
+    key.starts_with('/')
+        || key.split(['/', '\\']).any(|c| c == "..")
+        || key.as_bytes().get(1) == Some(&b':')
 }
 
 /// Reads the v1 nested `dependencies` tree, without recursion.

@@ -133,12 +133,26 @@ pub(super) fn parse(ctx: &Context<'_>, text: &str) -> Result<(String, Vec<Packag
         p.dev = flag(e, "dev", key)?;
         p.optional = flag(e, "optional", key)?;
         p.has_install_script = flag(e, "requiresBuild", key)?;
+        let platforms: Vec<String> = ["os", "cpu", "libc"]
+            .iter()
+            .filter_map(|k| match e.get(*k)? {
+                Node::Seq(items) => {
+                    let list: Vec<&str> = items.iter().filter_map(Node::as_str).collect();
+                    (!list.is_empty()).then(|| format!("{k}: {}", list.join(", ")))
+                }
+                _ => None,
+            })
+            .collect();
+        if !platforms.is_empty() {
+            p.platforms = Some(platforms.join("; "));
+        }
         p.location = Some(strip_peers(key, major).to_owned());
         out.push(p);
     }
     if major == 9 {
         mark_v9_dev_and_optional(root, &mut out)?;
     }
+    out.extend(links(ctx, root)?);
     if major >= 6 {
         let aliases = aliases(root)?;
         for p in &mut out {
@@ -149,6 +163,76 @@ pub(super) fn parse(ctx: &Context<'_>, text: &str) -> Result<(String, Vec<Packag
         }
     }
     Ok((version.to_owned(), out))
+}
+
+/// `link:` dependencies of the importers that point outside the workspace (a link to another
+/// importer is a workspace member, the project's own code). pnpm lists them only where they are
+/// used, not under `packages`; each folder is listed once, with the version `0.0.0` until its
+/// manifest is read.
+fn links(ctx: &Context<'_>, root: &Map) -> Result<Vec<Package>, ErrorKind> {
+    const SECTIONS: [&str; 3] = ["dependencies", "devDependencies", "optionalDependencies"];
+    let mut out: Vec<Package> = Vec::new();
+    let mut importers: Vec<(String, &Map)> = Vec::new();
+    match root.get("importers") {
+        Some(i) => {
+            for (path, importer) in map(i, "importers")? {
+                importers.push((path.clone(), map(importer, path)?));
+            }
+        }
+        // Version 5 and 6 files of a single project keep its dependencies at the top.
+        None => importers.push((".".to_owned(), root)),
+    }
+    let members: BTreeSet<String> = importers.iter().map(|(p, _)| normalize(p)).collect();
+    let mut seen = BTreeSet::new();
+    for (importer, deps) in &importers {
+        for section in SECTIONS {
+            let Some(deps) = deps.get(section).and_then(Node::as_map) else {
+                continue;
+            };
+            for (name, dep) in deps {
+                let version = match dep {
+                    Node::Scalar(v) => v.as_str(),
+                    Node::Map(m) => scalar(m, "version", name)?.unwrap_or_default(),
+                    Node::Seq(_) => continue,
+                };
+                let Some(target) = version.strip_prefix("link:") else {
+                    continue;
+                };
+                let target = normalize(&format!("{importer}/{target}"));
+                if members.contains(&target) || !seen.insert(target.clone()) {
+                    continue;
+                }
+                let source = Source::Path {
+                    path: Some(target.clone()),
+                };
+                let mut p = ctx.package(Ecosystem::Npm, name, "0.0.0", source);
+                p.dev = section == "devDependencies";
+                p.optional = section == "optionalDependencies";
+                p.location = Some(format!("link:{target}"));
+                out.push(p);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A relative path with `.` and `dir/..` removed (`packages/a/../../lib` is `../lib`).
+fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|l| *l != "..") => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    if parts.is_empty() {
+        ".".to_owned()
+    } else {
+        parts.join("/")
+    }
 }
 
 /// Aliases (`"foo": "npm:real@^1"`), found where a dependency's resolved version names another
@@ -298,6 +382,14 @@ mod tests {
         };
         let (_, pkgs) = parse(&ctx, text).unwrap();
         assert_eq!(pkgs[0].alias.as_deref(), Some("old-react"));
+    }
+
+    #[test]
+    fn link_targets_are_normalized_against_their_importer() {
+        assert_eq!(normalize("packages/a/../b"), "packages/b");
+        assert_eq!(normalize("./../outside-lib"), "../outside-lib");
+        assert_eq!(normalize("packages/a/../../../lib"), "../lib");
+        assert_eq!(normalize("."), ".");
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! yarn.lock as written by yarn 2 and later (`__metadata` versions 4 to 8): YAML whose keys are
-//! descriptor lists and whose entries carry `resolution` and `checksum`.
+//! yarn.lock as written by yarn 2 and later (`__metadata` version 4 and newer: yarn 4 writes 8,
+//! current yarn 4 releases 10): YAML whose keys are descriptor lists and whose entries carry
+//! `resolution` and `checksum`. Newer metadata versions have changed the checksum's cache key
+//! and added fields, never the fields read here, so every version from 4 up is read.
 //!
 //! Berry does not record the registry, dev-only status or install scripts per package; those
 //! stay unknown here.
@@ -50,10 +52,10 @@ pub(super) fn parse(
         .and_then(|m| m.get("version"))
         .and_then(Node::as_str)
         .ok_or_else(|| malformed("__metadata", "a \"version\"", "none"))?;
-    if !matches!(version.parse::<u32>(), Ok(4..=8)) {
+    if !matches!(version.parse::<u32>(), Ok(4..)) {
         return Err(ErrorKind::UnsupportedVersion {
             format: "yarn.lock (berry)",
-            expected: "__metadata version 4 to 8",
+            expected: "__metadata version 4 or newer",
             found: truncate(version),
         });
     }
@@ -107,17 +109,37 @@ pub(super) fn parse(
         // Berry lists optional dependencies under `dependencies` too (with `dependenciesMeta`).
         // A patched package also needs the package it patches.
         let mut edges: Vec<String> = patched_descriptor(first).into_iter().collect();
+        let mut optional = std::collections::BTreeSet::new();
+        let meta = e.get("dependenciesMeta").and_then(Node::as_map);
         if let Some(deps) = e.get("dependencies") {
             let deps = deps
                 .as_map()
                 .ok_or_else(|| malformed(key, "a \"dependencies\" mapping", deps.describe()))?;
             for (dep, range) in deps {
                 if let Some(range) = range.as_str() {
-                    edges.push(descriptor(dep, range));
+                    let d = descriptor(dep, range);
+                    let is_optional = meta
+                        .and_then(|m| m.get(dep.as_str()))
+                        .and_then(Node::as_map)
+                        .and_then(|m| m.get("optional"))
+                        .and_then(Node::as_str)
+                        == Some("true");
+                    if is_optional {
+                        optional.insert(d.clone());
+                    }
+                    edges.push(d);
                 }
             }
         }
+        if let Some(conditions) = field("conditions")? {
+            // Installed only where the conditions hold (`os=darwin & cpu=arm64`); yarn does
+            // not fetch it elsewhere, so it is optional wherever the audit runs.
+            p.optional = true;
+            p.platforms = Some(conditions.to_owned());
+            graph.conditional.insert(out.len());
+        }
         graph.edges.push(edges);
+        graph.optional_edges.push(optional);
         if reference == "workspace:." {
             graph.workspace_root = Some(out.len());
         }

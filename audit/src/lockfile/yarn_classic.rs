@@ -85,6 +85,8 @@ struct Entry {
     fields: BTreeMap<String, String>,
     /// `name@range` of each entry in its `dependencies` and `optionalDependencies` blocks.
     dependencies: Vec<String>,
+    /// Those of them from `optionalDependencies`.
+    optional: std::collections::BTreeSet<String>,
 }
 
 /// Which blocks hold dependencies that get installed.
@@ -98,6 +100,7 @@ pub(super) fn parse(
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let mut in_block = false;
     let mut installed_block = false;
+    let mut optional_block = false;
     for (i, raw) in text.lines().enumerate() {
         let n = i + 1;
         let line = raw.trim_end();
@@ -138,6 +141,7 @@ pub(super) fn parse(
                         return Err(syntax(n, "a field or a block name", content));
                     }
                     installed_block = INSTALLED_BLOCKS.contains(&block);
+                    optional_block = block == "optionalDependencies";
                     continue;
                 }
                 in_block = false;
@@ -157,7 +161,11 @@ pub(super) fn parse(
                 if installed_block {
                     // `in_block` is only set after an entry header, so there is an entry.
                     if let Some(entry) = entries.last_mut() {
-                        entry.dependencies.push(format!("{name}@{range}"));
+                        let descriptor = format!("{name}@{range}");
+                        if optional_block {
+                            entry.optional.insert(descriptor.clone());
+                        }
+                        entry.dependencies.push(descriptor);
                     }
                 }
             }
@@ -174,6 +182,7 @@ pub(super) fn parse(
             graph.resolves.insert(s, i);
         }
         graph.edges.push(e.dependencies);
+        graph.optional_edges.push(e.optional);
     }
     Ok(("1".to_owned(), packages, graph))
 }

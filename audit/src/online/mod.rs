@@ -21,10 +21,12 @@
 mod crates;
 mod fetch;
 mod npm;
+mod osv;
 
 use std::collections::HashMap;
 
 pub use fetch::{Fetch, Fetched, HttpFetch, HttpOptions};
+pub use osv::{OSV_BUCKET, default_bucket, fetch_advisories};
 pub use reqwest::Url;
 
 use crate::check::{self, Options};
@@ -147,6 +149,15 @@ pub enum OnlineError {
         keyid: String,
         /// Its scheme.
         found: sigil_keys::Scheme,
+    },
+    /// A downloaded advisory database could not be read.
+    #[error("the advisory database from {url} cannot be read")]
+    Advisories {
+        /// Where it was downloaded from.
+        url: String,
+        /// The cause.
+        #[source]
+        source: crate::advisory::DatabaseError,
     },
     /// A package's name or version cannot be put in a registry URL as it is.
     #[error(

@@ -29,6 +29,15 @@ pub enum Level {
 }
 
 impl Level {
+    /// This level, but no louder than a note (`allow` stays `allow`).
+    #[must_use]
+    pub fn min_note(self) -> Self {
+        match self {
+            Self::Allow => Self::Allow,
+            _ => Self::Note,
+        }
+    }
+
     /// The severity to report at, or `None` to report nothing.
     #[must_use]
     pub fn severity(self) -> Option<Severity> {
@@ -166,6 +175,8 @@ pub struct Policy {
     pub exceptions: Vec<Exception>,
     /// Per-package license corrections.
     pub clarifications: Vec<Clarification>,
+    /// Advisory databases, levels and exceptions (`[advisories]`).
+    pub advisories: crate::advisory::AdvisoryPolicy,
     /// Leave dev-only packages out of every check.
     pub exclude_dev: bool,
     /// SHA-256 of the policy file's bytes (lowercase hex), `None` for the built-in default.

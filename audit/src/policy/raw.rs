@@ -46,6 +46,8 @@ pub(super) struct RawPolicy {
     #[serde(default)]
     clarify: Vec<RawClarify>,
     #[serde(default)]
+    advisories: crate::advisory::RawAdvisories,
+    #[serde(default)]
     exclude_dev: bool,
 }
 
@@ -171,7 +173,9 @@ fn default_sources() -> SourcePolicy {
         weak_integrity: Level::Warn,
         install_scripts: Level::Warn,
         aliases: Level::Note,
-        duplicates: Level::Note,
+        // Several versions of one package are normal in npm trees and common in Cargo ones;
+        // listing them is a choice (`duplicates = "note"`), not a default.
+        duplicates: Level::Allow,
         yanked: Level::Deny,
     }
 }
@@ -182,6 +186,7 @@ pub(super) fn builtin() -> Policy {
         sources: default_sources(),
         exceptions: Vec::new(),
         clarifications: Vec::new(),
+        advisories: crate::advisory::AdvisoryPolicy::default(),
         exclude_dev: false,
         sha256: None,
         path: None,
@@ -271,6 +276,7 @@ impl RawPolicy {
             sources,
             exceptions,
             clarifications,
+            advisories: self.advisories.validate()?,
             exclude_dev: self.exclude_dev,
             sha256: None,
             path: None,

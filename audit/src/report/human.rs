@@ -1,21 +1,19 @@
-//! The summary for people: one line per finding, then the totals.
+//! The summary for people: one line per finding, then the totals, written line by line.
 
-use std::fmt::Write as _;
+use std::io::Write;
 
 use super::Report;
 
-pub(super) fn render(report: &Report) -> String {
-    let mut out = String::new();
+pub(super) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let packages: usize = report.lockfiles.iter().map(|l| l.packages.len()).sum();
     let checked = report.checked_packages().count();
-    // Writing to a String cannot fail; the results are ignored for that reason.
-    let _ = writeln!(
+    writeln!(
         out,
         "{} lockfile(s), {packages} package(s), {checked} checked",
         report.lockfiles.len()
-    );
+    )?;
     for l in &report.lockfiles {
-        let _ = writeln!(
+        writeln!(
             out,
             "  {} ({} v{}, {} packages, sha256 {})",
             l.path.display(),
@@ -23,27 +21,36 @@ pub(super) fn render(report: &Report) -> String {
             l.version,
             l.packages.len(),
             l.sha256
-        );
+        )?;
+    }
+    if let Some(a) = &report.advisories {
+        writeln!(
+            out,
+            "  advisories: {} records read from {} ({} kept: about crates.io or npm packages{})",
+            a.records,
+            a.databases.join(", "),
+            a.advisories,
+            if a.filtered { " locked here" } else { "" }
+        )?;
     }
     if !report.findings.is_empty() {
-        out.push('\n');
+        writeln!(out)?;
     }
     for f in &report.findings {
         let subject = f
             .package
             .as_ref()
             .map_or_else(|| "policy".to_owned(), ToString::to_string);
-        let _ = writeln!(out, "{}[{}] {subject}: {}", f.severity, f.code, f.message);
-        let _ = writeln!(out, "  --> {}", f.file.display());
+        writeln!(out, "{}[{}] {subject}: {}", f.severity, f.code, f.message)?;
+        writeln!(out, "  --> {}", f.file.display())?;
     }
     let c = report.counts();
-    let _ = writeln!(
+    writeln!(
         out,
         "\n{}: {} error(s), {} warning(s), {} note(s)",
         if report.passed() { "PASSED" } else { "FAILED" },
         c.error,
         c.warning,
         c.note
-    );
-    out
+    )
 }

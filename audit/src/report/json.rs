@@ -1,11 +1,33 @@
-//! The full report as JSON (`"format": "sigil-audit-report/1"`).
+//! The full report as JSON (`"format": "sigil-audit-report/1"`), written package by package.
 
-use serde_json::json;
+use std::io::Write;
+
+use serde::Serialize;
+use serde_json::{Value, json};
 
 use super::Report;
+use super::stream::{Seq, write_pretty};
 
-pub(super) fn render(report: &Report) -> Result<String, serde_json::Error> {
-    let packages: Vec<serde_json::Value> = report
+/// The document; fields in the alphabetical order the format has always had.
+#[derive(Serialize)]
+#[serde(bound(serialize = "Seq<P>: Serialize, Seq<F>: Serialize"))]
+struct Doc<P, F> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    advisories: Option<Value>,
+    counts: Value,
+    date: Value,
+    exclude_dev: bool,
+    findings: Seq<F>,
+    format: &'static str,
+    lockfiles: Value,
+    packages: Seq<P>,
+    passed: bool,
+    policy: Value,
+    tool: Value,
+}
+
+pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<(), serde_json::Error> {
+    let packages = report
         .lockfiles
         .iter()
         .zip(&report.in_scope)
@@ -17,9 +39,8 @@ pub(super) fn render(report: &Report) -> Result<String, serde_json::Error> {
                 o.insert("checked".into(), (*checked).into());
             }
             Ok(v)
-        })
-        .collect::<Result<_, serde_json::Error>>()?;
-    let lockfiles: Vec<serde_json::Value> = report
+        });
+    let lockfiles: Vec<Value> = report
         .lockfiles
         .iter()
         .map(|l| {
@@ -32,19 +53,22 @@ pub(super) fn render(report: &Report) -> Result<String, serde_json::Error> {
             })
         })
         .collect();
-    let doc = json!({
-        "format": "sigil-audit-report/1",
-        "tool": { "name": super::TOOL_NAME, "version": super::TOOL_VERSION },
-        "date": report.options.today,
-        "passed": report.passed(),
-        "counts": report.counts(),
-        "policy": { "sha256": report.policy_sha256 },
-        "exclude_dev": report.options.exclude_dev,
-        "lockfiles": lockfiles,
-        "findings": report.findings,
-        "packages": packages,
-    });
-    let mut s = serde_json::to_string_pretty(&doc)?;
-    s.push('\n');
-    Ok(s)
+    let doc = Doc {
+        advisories: report
+            .advisories
+            .as_ref()
+            .map(serde_json::to_value)
+            .transpose()?,
+        counts: serde_json::to_value(report.counts())?,
+        date: serde_json::to_value(report.options.today)?,
+        exclude_dev: report.options.exclude_dev,
+        findings: Seq::new(report.findings.iter().map(serde_json::to_value)),
+        format: "sigil-audit-report/1",
+        lockfiles: Value::Array(lockfiles),
+        packages: Seq::new(packages),
+        passed: report.passed(),
+        policy: json!({ "sha256": report.policy_sha256 }),
+        tool: json!({ "name": super::TOOL_NAME, "version": super::TOOL_VERSION }),
+    };
+    write_pretty(out, &doc)
 }

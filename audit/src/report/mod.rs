@@ -2,10 +2,12 @@
 //! CycloneDX 1.6 and SPDX 2.3 SBOMs.
 
 mod cyclonedx;
+mod graph;
 mod human;
 mod json;
 mod sarif;
 mod spdx_json;
+mod stream;
 
 use std::path::PathBuf;
 
@@ -47,6 +49,23 @@ pub struct Report {
     in_scope: Vec<Vec<bool>>,
     /// Per package, the license the policy's clarification concludes, if any.
     concluded: Vec<Vec<Option<String>>>,
+    /// The advisory databases matched against, when there were any.
+    advisories: Option<AdvisorySummary>,
+}
+
+/// Which advisory databases an audit matched against, so that a report shows the check ran
+/// and on what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdvisorySummary {
+    /// The databases, as given (paths or URLs).
+    pub databases: Vec<String>,
+    /// The records read, every ecosystem and withdrawn ones included.
+    pub records: usize,
+    /// The advisories kept: about crates.io and npm packages (only about the locked ones,
+    /// when `filtered`).
+    pub advisories: usize,
+    /// Whether only advisories about the locked packages were kept.
+    pub filtered: bool,
 }
 
 /// One lockfile in a [`Summary`].
@@ -112,7 +131,20 @@ impl Report {
             options,
             in_scope,
             concluded,
+            advisories: None,
         }
+    }
+
+    /// Records which advisory databases the audit matched against.
+    pub(crate) fn with_advisories(mut self, summary: AdvisorySummary) -> Self {
+        self.advisories = Some(summary);
+        self
+    }
+
+    /// The advisory databases matched against, if any.
+    #[must_use]
+    pub fn advisories(&self) -> Option<&AdvisorySummary> {
+        self.advisories.as_ref()
     }
 
     /// The lockfiles read, with their packages.
@@ -181,18 +213,58 @@ impl Report {
         }
     }
 
-    /// Renders the report in `format`.
+    /// Renders the report in `format` into a string. For large reports prefer
+    /// [`Self::write_to`], which never holds the whole text.
     ///
     /// # Errors
     /// Only if JSON serialization fails, which the report's types do not do in practice.
     pub fn render(&self, format: OutputFormat) -> Result<String, serde_json::Error> {
+        let mut out = Vec::new();
+        self.write_to(format, &mut out)?;
+        String::from_utf8(out).map_err(|e| {
+            serde_json::Error::io(std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+        })
+    }
+
+    /// Writes the report in `format` to `out` as it is produced: memory stays that of the
+    /// report, whatever the size of the output. Wrap `out` in a `BufWriter` when it is a file
+    /// or a pipe.
+    ///
+    /// # Errors
+    /// Writing to `out` failed (the I/O error is inside the `serde_json::Error`; see
+    /// [`serde_json::Error::io_error_kind`]).
+    pub fn write_to(
+        &self,
+        format: OutputFormat,
+        out: &mut dyn std::io::Write,
+    ) -> Result<(), serde_json::Error> {
         match format {
-            OutputFormat::Human => Ok(human::render(self)),
-            OutputFormat::Json => json::render(self),
-            OutputFormat::Sarif => sarif::render(self),
-            OutputFormat::CycloneDx => cyclonedx::render(self),
-            OutputFormat::Spdx => spdx_json::render(self),
+            OutputFormat::Human => human::write(self, out).map_err(serde_json::Error::io),
+            OutputFormat::Json => json::write(self, out),
+            OutputFormat::Sarif => sarif::write(self, out),
+            OutputFormat::CycloneDx => cyclonedx::write(self, out),
+            OutputFormat::Spdx => spdx_json::write(self, out),
         }
+    }
+
+    /// The application the lockfiles belong to, for the SBOM's root component: the name and
+    /// version in the `package.json` or `Cargo.toml` beside the first lockfile, else the name
+    /// of its folder.
+    fn application(&self) -> Application {
+        let Some(first) = self.lockfiles.first() else {
+            return Application::unnamed();
+        };
+        let dir = first.path.parent().unwrap_or(std::path::Path::new("."));
+        if let Some(app) = manifest_application(dir) {
+            return app;
+        }
+        let folder = std::fs::canonicalize(dir)
+            .ok()
+            .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()));
+        folder.map_or_else(Application::unnamed, |name| Application {
+            name,
+            version: None,
+        })
     }
 
     /// A name-based identifier for this report's content (RFC 9562 UUIDv8 from SHA-256 of the
@@ -227,17 +299,60 @@ impl Report {
 
     /// The audit date as an RFC 3339 timestamp at midnight UTC.
     fn timestamp(&self) -> String {
-        format!("{}T00:00:00Z", self.options.today)
+        self.options.today.midnight().to_string()
     }
 }
 
-/// The SPDX expression to publish for a declared license: itself if valid, its canonical
-/// reading if it was non-standard, `None` if unreadable.
-fn spdx_expression(license: Option<&str>) -> Option<String> {
-    match crate::license::read(license?).ok()? {
-        crate::license::Reading::Spdx(e) => Some(e.to_string()),
-        crate::license::Reading::Nonstandard { canonical, .. } => Some(canonical),
+/// The application an SBOM describes.
+struct Application {
+    name: String,
+    version: Option<String>,
+}
+
+impl Application {
+    fn unnamed() -> Self {
+        Self {
+            name: "application".to_owned(),
+            version: None,
+        }
     }
+}
+
+/// The name and version a project manifest in `dir` states (`package.json`, else
+/// `Cargo.toml`'s `[package]`), if it states a name.
+fn manifest_application(dir: &std::path::Path) -> Option<Application> {
+    use std::io::Read as _;
+    const MAX: u64 = 1024 * 1024;
+    let read = |name: &str| -> Option<String> {
+        let mut text = String::new();
+        std::fs::File::open(dir.join(name))
+            .ok()?
+            .take(MAX)
+            .read_to_string(&mut text)
+            .ok()?;
+        Some(text)
+    };
+    let field =
+        |v: &serde_json::Value, k: &str| v.get(k).and_then(|s| s.as_str()).map(str::to_owned);
+    if let Some(v) =
+        read("package.json").and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+    {
+        if let Some(name) = field(&v, "name") {
+            return Some(Application {
+                name,
+                version: field(&v, "version"),
+            });
+        }
+    }
+    let manifest: toml::Table = read("Cargo.toml")?.parse().ok()?;
+    let package = manifest.get("package")?;
+    let name = package.get("name")?.as_str()?.to_owned();
+    // `version.workspace = true` is not a version string: leave it out.
+    let version = package
+        .get("version")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned);
+    Some(Application { name, version })
 }
 
 /// The URL a package is downloaded from, when the lockfile names one other than a registry's.

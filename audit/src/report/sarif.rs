@@ -1,9 +1,13 @@
 //! SARIF 2.1.0 (OASIS): one rule per finding code, one result per finding, located at the
 //! lockfile and named by package.
 
+use std::io::Write;
+
+use serde::Serialize;
 use serde_json::json;
 
 use super::Report;
+use super::stream::{Seq, write_pretty};
 use crate::findings::{Code, Severity};
 
 const DOCS: &str = "https://github.com/sigil-dev/sigil/blob/main/docs/src/reference/audit-codes.md";
@@ -30,7 +34,7 @@ fn uri(path: &std::path::Path) -> String {
     out
 }
 
-pub(super) fn render(report: &Report) -> Result<String, serde_json::Error> {
+pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<(), serde_json::Error> {
     let rules: Vec<serde_json::Value> = Code::ALL
         .iter()
         .map(|c| {
@@ -41,10 +45,7 @@ pub(super) fn render(report: &Report) -> Result<String, serde_json::Error> {
             })
         })
         .collect();
-    let results: Vec<serde_json::Value> = report
-        .findings
-        .iter()
-        .map(|f| {
+    let results = report.findings.iter().map(|f| {
             let index = Code::ALL.iter().position(|c| *c == f.code);
             let mut result = json!({
                 "ruleId": f.code.as_str(),
@@ -65,25 +66,48 @@ pub(super) fn render(report: &Report) -> Result<String, serde_json::Error> {
                     "sigilAuditFinding/v1": format!("{}:{}:{}@{}", f.code, p.ecosystem, p.name, p.version),
                 });
             }
-            result
-        })
-        .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
+            if let Some(a) = &f.advisory {
+                // The advisory in full, and its CVSS score where code-scanning dashboards
+                // look for one (a string, as GitHub's `security-severity` is).
+                let mut props = json!({ "advisory": serde_json::to_value(a)?, "tags": ["security"] });
+                if let Some(score) = a.severity.as_ref().and_then(|s| s.score) {
+                    props["security-severity"] = format!("{score:.1}").into();
+                }
+                result["properties"] = props;
+            }
+            Ok(result)
+        });
+    let doc = Doc {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        runs: [Run {
+            results: Seq::new(results),
+            tool: json!({ "driver": {
                 "name": super::TOOL_NAME,
                 "version": super::TOOL_VERSION,
                 "informationUri": "https://github.com/sigil-dev/sigil",
                 "rules": rules,
-            }},
-            "results": results,
+            }}),
         }],
-    });
-    let mut s = serde_json::to_string_pretty(&doc)?;
-    s.push('\n');
-    Ok(s)
+        version: "2.1.0",
+    };
+    write_pretty(out, &doc)
+}
+
+/// The log; fields in the alphabetical order the output has always had.
+#[derive(Serialize)]
+#[serde(bound(serialize = "Seq<R>: Serialize"))]
+struct Doc<R> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [Run<R>; 1],
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(bound(serialize = "Seq<R>: Serialize"))]
+struct Run<R> {
+    results: Seq<R>,
+    tool: serde_json::Value,
 }
 
 #[cfg(test)]

@@ -1,13 +1,19 @@
 //! SPDX 2.3 JSON SBOM: one package per checked package (deduplicated by package URL), each
-//! described by the document, with checksums, the declared license, the license the policy
-//! concludes (from a clarification) and a purl reference.
+//! described by the document, with checksums, the declared license (only when the package
+//! states an SPDX expression), the concluded one (the policy's clarification, or sigil-audit's
+//! reading of a non-SPDX spelling, with the text as stated in `licenseComments`) and a purl
+//! reference. Written package by package.
 
 use std::collections::BTreeSet;
+use std::io::Write;
 
-use serde_json::json;
+use serde::Serialize;
+use serde_json::{Value, json};
 
-use super::{Report, download_url, spdx_expression};
-use crate::model::HashAlgorithm;
+use super::stream::{Seq, write_pretty};
+use super::{Report, download_url};
+use crate::license::Reading;
+use crate::model::{HashAlgorithm, Package};
 
 fn alg(a: HashAlgorithm) -> &'static str {
     match a {
@@ -18,16 +24,44 @@ fn alg(a: HashAlgorithm) -> &'static str {
     }
 }
 
-pub(super) fn render(report: &Report) -> Result<String, serde_json::Error> {
+/// The document; fields in the alphabetical order the output has always had.
+#[derive(Serialize)]
+#[serde(bound(serialize = "Seq<P>: Serialize, Seq<R>: Serialize"))]
+struct Doc<P, R> {
+    #[serde(rename = "SPDXID")]
+    spdx_id: &'static str,
+    #[serde(rename = "creationInfo")]
+    creation_info: Value,
+    #[serde(rename = "dataLicense")]
+    data_license: &'static str,
+    #[serde(rename = "documentNamespace")]
+    document_namespace: String,
+    name: String,
+    packages: Seq<P>,
+    relationships: Seq<R>,
+    #[serde(rename = "spdxVersion")]
+    spdx_version: &'static str,
+}
+
+/// The checked packages once each, with their SPDX ids; the same sequence on every call, so
+/// that packages and relationships can be written in two passes without holding either.
+fn numbered(report: &Report) -> impl Iterator<Item = (String, &Package, Option<&str>)> {
     let mut seen = BTreeSet::new();
-    let mut packages = Vec::new();
-    let mut relationships = Vec::new();
-    for (p, concluded) in report.checked_with_conclusions() {
-        let purl = p.purl();
-        if !seen.insert(purl.clone()) {
-            continue;
-        }
-        let id = format!("SPDXRef-Package-{}-{}", p.ecosystem, packages.len() + 1);
+    report
+        .checked_with_conclusions()
+        .filter(move |(p, _)| seen.insert(p.purl()))
+        .enumerate()
+        .map(|(i, (p, concluded))| {
+            (
+                format!("SPDXRef-Package-{}-{}", p.ecosystem, i + 1),
+                p,
+                concluded,
+            )
+        })
+}
+
+pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<(), serde_json::Error> {
+    let packages = numbered(report).map(|(id, p, concluded)| {
         let mut pkg = json!({
             "SPDXID": id,
             "name": p.name,
@@ -35,15 +69,37 @@ pub(super) fn render(report: &Report) -> Result<String, serde_json::Error> {
             "downloadLocation": download_url(p).unwrap_or_else(|| "NOASSERTION".to_owned()),
             "filesAnalyzed": false,
             "licenseConcluded": concluded.unwrap_or("NOASSERTION"),
-            "licenseDeclared": spdx_expression(p.license.as_deref())
-                .unwrap_or_else(|| "NOASSERTION".to_owned()),
+            "licenseDeclared": "NOASSERTION",
             "copyrightText": "NOASSERTION",
             "externalRefs": [{
                 "referenceCategory": "PACKAGE-MANAGER",
                 "referenceType": "purl",
-                "referenceLocator": purl,
+                "referenceLocator": p.purl(),
             }],
         });
+        // Declared is what the package states, when that is SPDX; a non-SPDX spelling that
+        // sigil-audit read as SPDX is a conclusion, and the text as stated goes in a comment.
+        match p.license.as_deref().map(crate::license::read) {
+            Some(Ok(Reading::Spdx(e))) => pkg["licenseDeclared"] = e.to_string().into(),
+            Some(Ok(Reading::Nonstandard { canonical, .. })) => {
+                if concluded.is_none() {
+                    pkg["licenseConcluded"] = canonical.clone().into();
+                }
+                pkg["licenseComments"] = format!(
+                    "declared as {:?}, not SPDX; read as {canonical}",
+                    p.license.as_deref().unwrap_or_default()
+                )
+                .into();
+            }
+            Some(Err(_)) => {
+                pkg["licenseComments"] = format!(
+                    "declared as {:?}, which is not an SPDX expression",
+                    p.license.as_deref().unwrap_or_default()
+                )
+                .into();
+            }
+            None => {}
+        }
         if !p.integrity.is_empty() {
             pkg["checksums"] = p
                 .integrity
@@ -51,28 +107,28 @@ pub(super) fn render(report: &Report) -> Result<String, serde_json::Error> {
                 .map(|i| json!({ "algorithm": alg(i.algorithm), "checksumValue": i.hex }))
                 .collect();
         }
-        relationships.push(json!({
+        Ok(pkg)
+    });
+    let relationships = numbered(report).map(|(id, _, _)| {
+        Ok(json!({
             "spdxElementId": "SPDXRef-DOCUMENT",
             "relationshipType": "DESCRIBES",
             "relatedSpdxElement": id,
-        }));
-        packages.push(pkg);
-    }
+        }))
+    });
     let uuid = report.content_uuid();
-    let doc = json!({
-        "spdxVersion": "SPDX-2.3",
-        "dataLicense": "CC0-1.0",
-        "SPDXID": "SPDXRef-DOCUMENT",
-        "name": format!("{}-audit-{}", super::TOOL_NAME, report.options.today),
-        "documentNamespace": format!("urn:uuid:{uuid}"),
-        "creationInfo": {
+    let doc = Doc {
+        spdx_id: "SPDXRef-DOCUMENT",
+        creation_info: json!({
             "created": report.timestamp(),
             "creators": [format!("Tool: {}-{}", super::TOOL_NAME, super::TOOL_VERSION)],
-        },
-        "packages": packages,
-        "relationships": relationships,
-    });
-    let mut s = serde_json::to_string_pretty(&doc)?;
-    s.push('\n');
-    Ok(s)
+        }),
+        data_license: "CC0-1.0",
+        document_namespace: format!("urn:uuid:{uuid}"),
+        name: format!("{}-audit-{}", super::TOOL_NAME, report.options.today),
+        packages: Seq::new(packages),
+        relationships: Seq::new(relationships),
+        spdx_version: "SPDX-2.3",
+    };
+    write_pretty(out, &doc)
 }

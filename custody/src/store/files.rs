@@ -13,7 +13,7 @@ const MAX_TORN_BYTES: u64 = 16 << 20;
 /// The largest checkpoint file read: a checkpoint with 100 cosignatures is under 16 KiB.
 const MAX_CHECKPOINT_BYTES: u64 = 64 * 1024;
 
-pub(super) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     move |source| StoreError::Io {
         path: path.to_owned(),
         source,
@@ -21,7 +21,7 @@ pub(super) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ 
 }
 
 /// Makes `dir` and any missing parents, durably.
-pub(super) fn create_dir(dir: &Path) -> Result<(), StoreError> {
+pub(crate) fn create_dir(dir: &Path) -> Result<(), StoreError> {
     if dir.is_dir() {
         return Ok(());
     }
@@ -33,7 +33,7 @@ pub(super) fn create_dir(dir: &Path) -> Result<(), StoreError> {
 }
 
 /// Makes directory entries (a created or renamed file) durable.
-pub(super) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
     #[cfg(unix)]
     File::open(dir)
         .and_then(|handle| handle.sync_all())
@@ -89,17 +89,20 @@ pub(super) fn read_span(file: &File, path: &Path, span: &Span) -> Result<Vec<u8>
 pub(super) struct SpanReader<'a> {
     reader: Option<BufReader<&'a File>>,
     path: &'a Path,
-    spans: std::slice::Iter<'a, Span>,
+    starts: &'a [u64],
+    end: u64,
     index: u64,
     position: u64,
 }
 
 impl<'a> SpanReader<'a> {
-    pub(super) fn new(file: &'a File, path: &'a Path, spans: &'a [Span]) -> Self {
+    /// Reads the records starting at `starts`, the last of which ends before `end`.
+    pub(super) fn new(file: &'a File, path: &'a Path, starts: &'a [u64], end: u64) -> Self {
         Self {
             reader: None,
             path,
-            spans: spans.iter(),
+            starts,
+            end,
             index: 0,
             position: 0,
         }
@@ -119,8 +122,14 @@ impl Iterator for SpanReader<'_> {
     type Item = Result<(u64, Vec<u8>), StoreError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let span = self.spans.next()?;
         let index = self.index;
+        let i = usize::try_from(index).ok()?;
+        let offset = *self.starts.get(i)?;
+        let next = self.starts.get(i + 1).copied().unwrap_or(self.end);
+        let span = Span {
+            offset,
+            len: next - offset - 1,
+        };
         self.index += 1;
         let Some(reader) = self.reader.as_mut() else {
             return Some(Err(StoreError::Io {
@@ -153,7 +162,7 @@ impl Iterator for SpanReader<'_> {
 }
 
 /// Replaces `dir/name` with `contents`: temporary file, fsync, rename, fsync of the directory.
-pub(super) fn write_atomically(dir: &Path, name: &str, contents: &[u8]) -> Result<(), StoreError> {
+pub(crate) fn write_atomically(dir: &Path, name: &str, contents: &[u8]) -> Result<(), StoreError> {
     let path: PathBuf = dir.join(name);
     let mut temp = tempfile::Builder::new()
         .prefix(".sigil-")

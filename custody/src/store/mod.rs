@@ -10,7 +10,7 @@
 //! Opening a log for writing cuts a torn tail a crash left behind (see [`TornTail`]) after
 //! copying it aside; opening it read-only only reports it.
 
-mod files;
+pub(crate) mod files;
 mod scan;
 
 use std::fs::{File, OpenOptions};
@@ -128,7 +128,9 @@ pub enum Access {
 struct State {
     reader: File,
     writer: Option<File>,
-    spans: Vec<Span>,
+    /// Where each record starts: a record ends one byte (its newline) before the next one
+    /// starts, or before `end`. Eight bytes an entry, besides the tree's hashes.
+    starts: Vec<u64>,
     tree: Tree,
     /// The end of the last complete record.
     end: u64,
@@ -225,7 +227,7 @@ impl Log {
             state: State {
                 reader,
                 writer,
-                spans: Vec::new(),
+                starts: Vec::new(),
                 tree: Tree::new(),
                 end: 0,
                 torn: None,
@@ -299,14 +301,11 @@ impl Log {
 
     /// The bytes of entry `index`.
     pub fn entry_bytes(&self, index: u64) -> Result<Vec<u8>, StoreError> {
-        let span = usize::try_from(index)
-            .ok()
-            .and_then(|i| self.state.spans.get(i))
-            .ok_or(StoreError::NoSuchEntry {
-                index,
-                size: self.size(),
-            })?;
-        files::read_span(&self.state.reader, &self.entries_path, span)
+        let span = self.state.span(index).ok_or(StoreError::NoSuchEntry {
+            index,
+            size: self.size(),
+        })?;
+        files::read_span(&self.state.reader, &self.entries_path, &span)
     }
 
     /// Entry `index`, parsed (its signature is not checked: see [`crate::verify`]).
@@ -319,7 +318,12 @@ impl Log {
     pub fn entries_bytes(
         &self,
     ) -> impl Iterator<Item = Result<(u64, Vec<u8>), StoreError>> + use<'_> {
-        files::SpanReader::new(&self.state.reader, &self.entries_path, &self.state.spans)
+        files::SpanReader::new(
+            &self.state.reader,
+            &self.entries_path,
+            &self.state.starts,
+            self.state.end,
+        )
     }
 
     /// Signs and appends an entry. Concurrent appenders, in this process or others, are
@@ -449,6 +453,17 @@ impl Log {
 }
 
 impl State {
+    /// Where record `index` lies.
+    fn span(&self, index: u64) -> Option<Span> {
+        let i = usize::try_from(index).ok()?;
+        let offset = *self.starts.get(i)?;
+        let next = self.starts.get(i + 1).copied().unwrap_or(self.end);
+        Some(Span {
+            offset,
+            len: next - offset - 1,
+        })
+    }
+
     /// Reads records appended since `end`; with `repair`, cuts a torn tail.
     fn catch_up(&mut self, path: &Path, limit: usize, repair: bool) -> Result<(), StoreError> {
         let length = self.reader.metadata().map_err(files::io(path))?.len();
@@ -459,11 +474,16 @@ impl State {
                 found: length,
             });
         }
-        let Scan { records, end, torn } = scan::scan(
+        let (tree, starts) = (&mut self.tree, &mut self.starts);
+        let Scan { end, torn, .. } = scan::scan(
             &self.reader,
             self.end,
             limit,
             if repair { Tail::Recover } else { Tail::Strict },
+            &mut |span, bytes| {
+                tree.push_leaf_hash(leaf_hash(bytes));
+                starts.push(span.offset);
+            },
         )
         .map_err(|e| match e {
             ScanError::Io(source) => StoreError::Io {
@@ -476,10 +496,6 @@ impl State {
                 limit,
             },
         })?;
-        for (span, bytes) in records {
-            self.tree.push_leaf_hash(leaf_hash(&bytes));
-            self.spans.push(span);
-        }
         self.end = end;
         if let Some(tail) = torn {
             if repair {
@@ -530,10 +546,7 @@ impl State {
                 source,
             });
         }
-        self.spans.push(Span {
-            offset: self.end,
-            len: bytes.len() as u64,
-        });
+        self.starts.push(self.end);
         self.end += line.len() as u64;
         Ok(())
     }

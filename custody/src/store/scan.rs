@@ -19,11 +19,9 @@ pub struct TornTail {
     pub len: u64,
 }
 
-/// What a scan found after `from`.
+/// What a scan found after `from` (the records themselves went to the scan's callback).
 #[derive(Debug)]
 pub(crate) struct Scan {
-    /// The complete records, with their bytes.
-    pub(crate) records: Vec<(Span, Vec<u8>)>,
     /// The end of the last complete record.
     pub(crate) end: u64,
     pub(crate) torn: Option<TornTail>,
@@ -51,26 +49,31 @@ pub(crate) enum Tail {
     Strict,
 }
 
-/// Reads the records from `from` to the end of `file`.
+/// Reads the records from `from` to the end of `file`, handing each to `record` with its span
+/// as it is read: one line is held at a time, however long the log.
 ///
-/// A record is a line ending in a newline. A line in the middle that is not JSON is returned as
-/// a record: that is tampering or media corruption, which verification reports with the entry's
-/// index.
-pub(crate) fn scan(file: &File, from: u64, limit: usize, tail: Tail) -> Result<Scan, ScanError> {
+/// A record is a line ending in a newline. A line in the middle that is not JSON is a record:
+/// that is tampering or media corruption, which verification reports with the entry's index.
+pub(crate) fn scan(
+    file: &File,
+    from: u64,
+    limit: usize,
+    tail: Tail,
+    record: &mut dyn FnMut(Span, &[u8]),
+) -> Result<Scan, ScanError> {
     let mut handle = file;
     handle.seek(SeekFrom::Start(from))?;
     let mut reader = BufReader::with_capacity(1 << 16, handle);
-    let mut records = Vec::new();
     let mut offset = from;
+    let mut line = Vec::new();
     loop {
-        let mut line = Vec::new();
+        line.clear();
         // One byte more than the limit and its newline tells an oversized record apart.
         let read = (&mut reader)
             .take(limit as u64 + 2)
             .read_until(b'\n', &mut line)?;
         if read == 0 {
             return Ok(Scan {
-                records,
                 end: offset,
                 torn: None,
             });
@@ -101,7 +104,6 @@ pub(crate) fn scan(file: &File, from: u64, limit: usize, tail: Tail) -> Result<S
                 return Err(ScanError::TooLarge { offset, limit });
             }
             return Ok(Scan {
-                records,
                 end: offset,
                 torn: Some(TornTail {
                     offset,
@@ -113,7 +115,6 @@ pub(crate) fn scan(file: &File, from: u64, limit: usize, tail: Tail) -> Result<S
         if !complete || (tail == Tail::Recover && at_end && !is_json(&line)) {
             let rest = std::io::copy(&mut reader, &mut std::io::sink())?;
             return Ok(Scan {
-                records,
                 end: offset,
                 torn: Some(TornTail {
                     offset,
@@ -126,7 +127,7 @@ pub(crate) fn scan(file: &File, from: u64, limit: usize, tail: Tail) -> Result<S
             len: line.len() as u64,
         };
         offset += read as u64;
-        records.push((span, line));
+        record(span, &line);
     }
 }
 
@@ -144,6 +145,25 @@ mod tests {
         let mut file = tempfile::tempfile().unwrap();
         file.write_all(bytes).unwrap();
         file
+    }
+
+    /// The scan, with the records it handed over.
+    struct Scanned {
+        records: Vec<(Span, Vec<u8>)>,
+        end: u64,
+        torn: Option<TornTail>,
+    }
+
+    fn scan(file: &File, from: u64, limit: usize, tail: Tail) -> Result<Scanned, ScanError> {
+        let mut records = Vec::new();
+        let found = super::scan(file, from, limit, tail, &mut |span, bytes| {
+            records.push((span, bytes.to_vec()));
+        })?;
+        Ok(Scanned {
+            records,
+            end: found.end,
+            torn: found.torn,
+        })
     }
 
     #[test]

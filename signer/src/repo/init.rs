@@ -9,7 +9,7 @@ use sigil_keys::{KeyId, Password, PrivateKey, Scheme, Signer};
 use sigil_tuf::metadata::{
     RoleKeys, RoleType, Root, SPEC_VERSION, Snapshot, Targets, Timestamp, sign_metadata,
 };
-use sigil_tuf::{Clock, Expires, UnixTime};
+use sigil_tuf::{Clock, Expires};
 
 use super::keyring::{GeneratedKey, generate_key};
 use super::policy::{ExpiryPolicy, ROLES, Thresholds};
@@ -80,7 +80,7 @@ impl InitRequest {
         let now = clock.now();
         let expires = |role: RoleType| {
             let seconds = i64::try_from(self.expiry.seconds(role)).unwrap_or(i64::MAX);
-            Expires::from_unix(UnixTime(now.0.saturating_add(seconds)))
+            Expires::from_unix(now.saturating_add_seconds(seconds))
         };
         let mut generated = Vec::new();
         let mut private: BTreeMap<RoleType, Vec<PrivateKey>> = BTreeMap::new();

@@ -254,7 +254,7 @@ impl Repository {
     #[must_use]
     pub fn expiry_from(&self, role: RoleType, now: UnixTime) -> Expires {
         let seconds = i64::try_from(self.config.expires.seconds(role)).unwrap_or(i64::MAX);
-        Expires::from_unix(UnixTime(now.0.saturating_add(seconds)))
+        Expires::from_unix(now.saturating_add_seconds(seconds))
     }
 
     /// Signs `signed` with every key of `keyring` that `role` lists.

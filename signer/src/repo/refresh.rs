@@ -20,7 +20,11 @@ impl Repository {
     /// at `now`.
     fn is_due(&self, role: RoleType, expires: &Expires, now: UnixTime) -> bool {
         let half = i64::try_from(self.config.expires.seconds(role) / 2).unwrap_or(i64::MAX);
-        expires.at().0.saturating_sub(now.0) < half
+        expires
+            .at()
+            .unix_seconds()
+            .saturating_sub(now.unix_seconds())
+            < half
     }
 
     /// Re-signs snapshot when it has less than half its validity left or does not list the

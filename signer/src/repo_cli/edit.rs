@@ -13,8 +13,7 @@ use sigil_tuf::metadata::RoleType;
 
 use super::{
     AddArgs, DelegateArgs, Failure, InitArgs, PasswordArgs, RemoveArgs, keyring, keys_dir,
-    new_key_password, password_source, prompt_new_password, read_public_key_pem, repo_error,
-    role_lines, say,
+    new_key_password, password_source, prompt_new_password, read_public_key_pem, role_lines, say,
 };
 
 pub(super) fn init(args: InitArgs) -> Result<(), Failure> {
@@ -35,10 +34,10 @@ pub(super) fn init(args: InitArgs) -> Result<(), Failure> {
     } else {
         // A script or a demo with no password to give: the keys are written unencrypted, and
         // the output says so.
-        eprintln!(
+        sigil_cli::note(
             "warning: no password was given and there is no terminal to ask on: the role keys \
              are written NOT encrypted (pass --password-env VAR or --password-file FILE to \
-             encrypt them)"
+             encrypt them)\n",
         );
         None
     };
@@ -53,8 +52,7 @@ pub(super) fn init(args: InitArgs) -> Result<(), Failure> {
         .scheme(scheme)
         .expiry(expiry)
         .thresholds(thresholds)
-        .create(&SystemClock)
-        .map_err(repo_error)?;
+        .create(&SystemClock)?;
     let mut out = format!(
         "initialized repository {} (consistent snapshots)\n",
         args.repo.dir.display()
@@ -68,9 +66,10 @@ pub(super) fn init(args: InitArgs) -> Result<(), Failure> {
         ));
     }
     if let Some(dir) = &args.log {
-        let mut log = custody::open_log(dir)?;
+        let mut log = custody::open_log(dir).map_err(Failure::operational)?;
         for (info, key) in created.keys.iter().zip(&created.private_keys) {
-            let appended = custody::record_key_generated(&mut log, key, &info.role, &CustodyClock)?;
+            let appended = custody::record_key_generated(&mut log, key, &info.role, &CustodyClock)
+                .map_err(Failure::operational)?;
             out.push_str(&format!(
                 "logged generation of {} key {} as entry {}\n",
                 info.role, info.key_id, appended.index
@@ -81,7 +80,7 @@ pub(super) fn init(args: InitArgs) -> Result<(), Failure> {
 }
 
 pub(super) fn add(args: AddArgs) -> Result<(), Failure> {
-    let mut repository = Repository::open(&args.repo.dir).map_err(repo_error)?;
+    let mut repository = Repository::open(&args.repo.dir)?;
     let release = args.version.as_ref().map(|version| {
         let platform = args
             .platform
@@ -112,7 +111,7 @@ pub(super) fn add(args: AddArgs) -> Result<(), Failure> {
         None => None,
     };
     let mut request = match &args.from_dir {
-        Some(dir) => AddRequest::from_dir(dir, release).map_err(repo_error)?,
+        Some(dir) => AddRequest::from_dir(dir, release)?,
         None => match release {
             Some(release) => AddRequest::new(args.files.clone(), release),
             None => AddRequest::plain(args.files.clone()),
@@ -124,13 +123,11 @@ pub(super) fn add(args: AddArgs) -> Result<(), Failure> {
     if let Some(key) = &release_key {
         request = request.release_key(key);
     }
-    let added = request
-        .apply(
-            &mut repository,
-            &keyring(&args.repo.dir, &args.keys),
-            &SystemClock,
-        )
-        .map_err(repo_error)?;
+    let added = request.apply(
+        &mut repository,
+        &keyring(&args.repo.dir, &args.keys),
+        &SystemClock,
+    )?;
     let mut out = String::new();
     for target in &added {
         out.push_str(&format!(
@@ -158,14 +155,13 @@ pub(super) fn add(args: AddArgs) -> Result<(), Failure> {
 }
 
 pub(super) fn remove(args: RemoveArgs) -> Result<(), Failure> {
-    let mut repository = Repository::open(&args.repo.dir).map_err(repo_error)?;
+    let mut repository = Repository::open(&args.repo.dir)?;
     remove_targets(
         &mut repository,
         &args.names,
         &keyring(&args.repo.dir, &args.keys),
         &SystemClock,
-    )
-    .map_err(repo_error)?;
+    )?;
     let mut out: String = args
         .names
         .iter()
@@ -179,7 +175,7 @@ pub(super) fn remove(args: RemoveArgs) -> Result<(), Failure> {
 }
 
 pub(super) fn delegate(args: DelegateArgs) -> Result<(), Failure> {
-    let mut repository = Repository::open(&args.repo.dir).map_err(repo_error)?;
+    let mut repository = Repository::open(&args.repo.dir)?;
     let dir = keys_dir(&args.repo.dir, args.keys.keys_dir.as_ref());
     let mut request = match (&args.paths, args.hash_bins) {
         (_, Some(bits)) => DelegateRequest::hash_bins(&args.name, bits),
@@ -195,9 +191,7 @@ pub(super) fn delegate(args: DelegateArgs) -> Result<(), Failure> {
         ),
         // clap requires one of the two.
         (None, None) => {
-            return Err(Failure::Operational(
-                "--paths or --hash-bins is required".into(),
-            ));
+            return Err(Failure::operational("--paths or --hash-bins is required"));
         }
     };
     if args.generate {
@@ -211,14 +205,11 @@ pub(super) fn delegate(args: DelegateArgs) -> Result<(), Failure> {
     for path in &args.add_key {
         request = request.add_key(read_public_key_pem(path)?);
     }
-    let delegated = request
-        .threshold(args.threshold)
-        .apply(
-            &mut repository,
-            &keyring(&args.repo.dir, &args.keys),
-            &SystemClock,
-        )
-        .map_err(repo_error)?;
+    let delegated = request.threshold(args.threshold).apply(
+        &mut repository,
+        &keyring(&args.repo.dir, &args.keys),
+        &SystemClock,
+    )?;
     let mut out = String::new();
     for key in &delegated.generated {
         out.push_str(&format!(

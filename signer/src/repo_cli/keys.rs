@@ -11,34 +11,30 @@ use sigil_tuf::metadata::RoleType;
 
 use super::{
     Failure, RotateArgs, SignRoleArgs, delegated_lines, keyring, keys_dir, new_key_password,
-    password_source, read_public_key_pem, repo_error, role_lines, say,
+    password_source, read_public_key_pem, role_lines, say,
 };
 
 pub(super) fn sign(args: SignRoleArgs) -> Result<(), Failure> {
     let source = match (&args.key, &args.key_env) {
         (Some(path), _) => KeySource::File(path.clone()),
         (None, Some(var)) => KeySource::Env(var.clone()),
-        (None, None) => return Err(Failure::Operational("a key is required".into())),
+        (None, None) => return Err(Failure::operational("a key is required")),
     };
     let signer = LocalSigner::load(source, &password_source(&args.password))?;
-    let mut repository = Repository::open(&args.repo.dir).map_err(repo_error)?;
+    let mut repository = Repository::open(&args.repo.dir)?;
     let role = match parse_role(&args.role) {
         Ok(role) => role,
         Err(error) => {
             if !repository.delegated().contains_key(&args.role) {
                 return Err(error.into());
             }
-            repository
-                .add_delegated_signature(&args.role, &signer)
-                .map_err(repo_error)?;
+            repository.add_delegated_signature(&args.role, &signer)?;
             let mut out = format!("signed {} with key {}\n", args.role, signer.key_id());
             out.push_str(&delegated_lines(&repository, &[args.role.as_str()]));
             return say(&out);
         }
     };
-    repository
-        .add_signature(role, &signer)
-        .map_err(repo_error)?;
+    repository.add_signature(role, &signer)?;
     let mut out = format!("signed {role} with key {}\n", signer.key_id());
     out.push_str(&role_lines(&repository, &[role]));
     if role == RoleType::Snapshot {
@@ -58,9 +54,9 @@ pub(super) fn rotate(args: RotateArgs) -> Result<(), Failure> {
         && args.revoke.is_empty()
         && args.threshold.is_none()
     {
-        return Err(NothingToRotate.into());
+        return Err(Failure::operational(NothingToRotate));
     }
-    let mut repository = Repository::open(&args.repo.dir).map_err(repo_error)?;
+    let mut repository = Repository::open(&args.repo.dir)?;
     let dir = keys_dir(&args.repo.dir, args.keys.keys_dir.as_ref());
     let mut request = RotateRequest::new(role);
     if args.generate {
@@ -76,13 +72,11 @@ pub(super) fn rotate(args: RotateArgs) -> Result<(), Failure> {
     if let Some(threshold) = args.threshold {
         request = request.threshold(threshold);
     }
-    let rotated = request
-        .apply(
-            &mut repository,
-            &keyring(&args.repo.dir, &args.keys),
-            &SystemClock,
-        )
-        .map_err(repo_error)?;
+    let rotated = request.apply(
+        &mut repository,
+        &keyring(&args.repo.dir, &args.keys),
+        &SystemClock,
+    )?;
     let mut out = String::new();
     for key in &rotated.generated {
         out.push_str(&format!(
@@ -100,7 +94,7 @@ pub(super) fn rotate(args: RotateArgs) -> Result<(), Failure> {
         out.push_str(&format!("revoked {role} key {keyid}\n"));
     }
     if let Some(dir) = &args.log {
-        let mut log = custody::open_log(dir)?;
+        let mut log = custody::open_log(dir).map_err(Failure::operational)?;
         for (info, key) in rotated.generated.iter().zip(&rotated.private_keys) {
             let appended = match rotated.revoked.as_slice() {
                 [old] => custody::record_key_rotated(
@@ -110,8 +104,10 @@ pub(super) fn rotate(args: RotateArgs) -> Result<(), Failure> {
                     &info.role,
                     &args.reason,
                     &CustodyClock,
-                )?,
-                _ => custody::record_key_generated(&mut log, key, &info.role, &CustodyClock)?,
+                )
+                .map_err(Failure::operational)?,
+                _ => custody::record_key_generated(&mut log, key, &info.role, &CustodyClock)
+                    .map_err(Failure::operational)?,
             };
             out.push_str(&format!(
                 "logged {} key {} as entry {}\n",

@@ -286,14 +286,6 @@ pub(crate) fn run(command: RepoCommand) -> Result<(), Failure> {
     }
 }
 
-fn repo_error(error: sigil_signer::repo::RepoError) -> Failure {
-    if error.is_rejection() {
-        Failure::Rejected(Box::new(error))
-    } else {
-        Failure::Operational(Box::new(error))
-    }
-}
-
 fn keys_dir(repo: &Path, keys_dir: Option<&PathBuf>) -> PathBuf {
     keys_dir.cloned().unwrap_or_else(|| repo.join("keys"))
 }
@@ -375,7 +367,7 @@ fn new_key_password(
 fn read_public_key_pem(path: &Path) -> Result<sigil_keys::PublicKey, Failure> {
     let text = sigil_keys::keyfile::read_public_file(path, 64 * 1024)?;
     sigil_keys::PublicKey::from_spki_pem(&text).map_err(|source| {
-        repo_error(sigil_signer::repo::RepoError::PublicKeyFile {
+        Failure::from(sigil_signer::repo::RepoError::PublicKeyFile {
             path: path.to_owned(),
             source,
         })

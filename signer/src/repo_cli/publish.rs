@@ -8,12 +8,11 @@ use sigil_tuf::metadata::RoleType;
 use sigil_tuf::{Clock, SystemClock};
 
 use super::{
-    Failure, PublishArgs, RefreshArgs, StatusArgs, delegated_line, keyring, repo_error, role_line,
-    say,
+    Failure, PublishArgs, RefreshArgs, StatusArgs, delegated_line, keyring, role_line, say,
 };
 
 pub(super) fn status(args: StatusArgs) -> Result<(), Failure> {
-    let repository = Repository::open(&args.repo.dir).map_err(repo_error)?;
+    let repository = Repository::open(&args.repo.dir)?;
     let status = repository.status(SystemClock.now());
     let mut out: String = status.roles.iter().map(role_line).collect();
     out.extend(status.delegated.iter().map(delegated_line));
@@ -26,7 +25,7 @@ pub(super) fn status(args: StatusArgs) -> Result<(), Failure> {
             out.push_str(&format!("  {problem}\n"));
         }
         say(&out)?;
-        Err(Failure::Rejected(Box::new(NotPublishable)))
+        Err(Failure::refused(NotPublishable))
     }
 }
 
@@ -35,10 +34,8 @@ pub(super) fn status(args: StatusArgs) -> Result<(), Failure> {
 struct NotPublishable;
 
 pub(super) fn refresh(args: RefreshArgs) -> Result<(), Failure> {
-    let mut repository = Repository::open(&args.repo.dir).map_err(repo_error)?;
-    let report = repository
-        .refresh(&keyring(&args.repo.dir, &args.keys), &SystemClock)
-        .map_err(repo_error)?;
+    let mut repository = Repository::open(&args.repo.dir)?;
+    let report = repository.refresh(&keyring(&args.repo.dir, &args.keys), &SystemClock)?;
     let mut out = String::new();
     if let Some(version) = report.snapshot {
         out.push_str(&format!(
@@ -63,7 +60,7 @@ pub(super) fn refresh(args: RefreshArgs) -> Result<(), Failure> {
 }
 
 pub(super) fn publish(args: PublishArgs) -> Result<(), Failure> {
-    let repository = Repository::open(&args.repo.dir).map_err(repo_error)?;
+    let repository = Repository::open(&args.repo.dir)?;
     // The log's signer is loaded first, so that a missing key fails before anything is written.
     let log_signer = match &args.log {
         Some(_) => {
@@ -73,12 +70,11 @@ pub(super) fn publish(args: PublishArgs) -> Result<(), Failure> {
                 .unwrap_or_default();
             let ring = keyring(&args.repo.dir, &args.keys);
             let signer = ring
-                .signers_for(&keyids)
-                .map_err(repo_error)?
+                .signers_for(&keyids)?
                 .into_iter()
                 .next()
                 .ok_or_else(|| {
-                    repo_error(sigil_signer::repo::RepoError::NoSigningKey {
+                    Failure::from(sigil_signer::repo::RepoError::NoSigningKey {
                         role: RoleType::Timestamp,
                         dir: ring.describe(),
                     })
@@ -87,11 +83,7 @@ pub(super) fn publish(args: PublishArgs) -> Result<(), Failure> {
         }
         None => None,
     };
-    let published = match repository.publish(&args.out, &SystemClock) {
-        Ok(published) => published,
-        Err(error) if error.is_rejection() => return Err(Failure::Rejected(Box::new(error))),
-        Err(error) => return Err(error.into()),
-    };
+    let published = repository.publish(&args.out, &SystemClock)?;
     let versions = &published.role_versions;
     let mut out = format!(
         "published {} to {}: {} file(s) written, {} unchanged\n\
@@ -112,7 +104,7 @@ pub(super) fn publish(args: PublishArgs) -> Result<(), Failure> {
             let site = args.out.canonicalize().unwrap_or_else(|_| args.out.clone());
             format!("file://{}", site.display())
         });
-        let mut log = custody::open_log(dir)?;
+        let mut log = custody::open_log(dir).map_err(Failure::operational)?;
         for target in &published.new_targets {
             let Some(release) = &target.release else {
                 continue;
@@ -134,7 +126,8 @@ pub(super) fn publish(args: PublishArgs) -> Result<(), Failure> {
         // A checkpoint over the new entries, where the key can sign one (signed notes take
         // Ed25519 keys).
         if signer.public_key().scheme() == sigil_keys::Scheme::Ed25519 {
-            log.sign_checkpoint(sigil_custody::DEFAULT_ORIGIN, signer as &dyn Signer)?;
+            log.sign_checkpoint(sigil_custody::DEFAULT_ORIGIN, signer as &dyn Signer)
+                .map_err(Failure::operational)?;
         }
     }
     say(&out)

@@ -1,12 +1,14 @@
 //! The client-under-test CLI of the TUF conformance suite (`tuf-conformance`, CLIENT-CLI.md):
 //! `init`, `refresh` and `download` over the `sigil-updater` library.
 //!
-//! Exit codes: 0 success, 1 any failure (as the suite expects), 2 usage errors (from clap).
+//! Exit codes: 0 success, 1 any failure, refused or operational (CLIENT-CLI.md fixes 1 for every
+//! failure), 2 usage errors (from clap) and internal errors.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use sigil_cli::{Classify, ErrorKind, Shell};
 use sigil_updater::tuf::{
     DefaultTransport, DirStorage, Limits, Storage, StorageError, TargetDownload, TargetPath,
     TargetPathError, TransportError, UpdateError, Updater, UpdaterBuilder,
@@ -115,19 +117,23 @@ fn run(cli: Cli) -> Result<(), CliError> {
     Ok(())
 }
 
-#[allow(clippy::print_stderr)]
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("sigil-tuf-client: {error}");
-            let mut source = std::error::Error::source(&error);
-            while let Some(cause) = source {
-                eprintln!("  caused by: {cause}");
-                source = cause.source();
+impl Classify for CliError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Storage(error) => error.kind(),
+            Self::Transport(error) => error.kind(),
+            Self::Update(error) => error.kind(),
+            Self::TargetPath(error) => error.kind(),
+            Self::Missing(_) | Self::Read { .. } | Self::TargetNotFound(_) => {
+                ErrorKind::Operational
             }
-            ExitCode::from(1)
         }
     }
+}
+
+fn main() -> ExitCode {
+    Shell::new("sigil-tuf-client")
+        .error_label("sigil-tuf-client")
+        .every_failure_exits_with(1)
+        .run(|| run(Cli::parse()))
 }

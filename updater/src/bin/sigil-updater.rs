@@ -3,18 +3,16 @@
 //! Exit codes: 0 success, 1 an update was refused (a signature, hash or trust check failed),
 //! 2 usage or operational error.
 
-// The binary is where output and exit codes belong.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
-
-use std::io::{IsTerminal, Write as _};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Parser, Subcommand};
+use sigil_cli::{Classify, ErrorKind, Exit, note};
+use sigil_time::SystemClock;
 use sigil_updater::client::config::{Config, ConfigError};
 use sigil_updater::client::{Client, ClientError};
-use sigil_updater::download::{AnySource, DownloadError, Progress};
+use sigil_updater::download::{DownloadError, ProgressEvent};
 use sigil_updater::install::LaunchOutcome;
 
 #[derive(Debug, Parser)]
@@ -61,77 +59,54 @@ enum CliError {
     Client(#[from] ClientError),
     #[error("network: {0}")]
     Network(#[from] DownloadError),
-    #[error("the system clock is before 1970")]
-    Clock,
+    #[error(transparent)]
+    Stdout(#[from] sigil_cli::StdoutError),
 }
 
-impl CliError {
-    /// Whether a check refused the update (exit 1) rather than failing to run (exit 2).
-    fn is_refusal(&self) -> bool {
+impl Classify for CliError {
+    fn kind(&self) -> ErrorKind {
         match self {
-            Self::Client(ClientError::Signature { .. } | ClientError::Unsigned { .. }) => true,
-            Self::Client(ClientError::Download { source, .. }) => {
-                matches!(
-                    **source,
-                    DownloadError::HashMismatch { .. } | DownloadError::TooLong { .. }
-                )
-            }
-            Self::Client(ClientError::Metadata(sigil_updater::tuf::UpdateError::Trust(_))) => true,
-            _ => false,
+            Self::Config(error) => error.kind(),
+            Self::Client(error) => error.kind(),
+            Self::Network(error) => error.kind(),
+            Self::Stdout(error) => error.kind(),
         }
     }
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(error) => {
-            let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
-        }
-    };
-    match run(&cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            let mut message = format!("error: {error}");
-            let mut source = std::error::Error::source(&error);
-            while let Some(cause) = source {
-                let text = cause.to_string();
-                if !message.contains(&text) {
-                    message.push_str(&format!("\n  caused by: {text}"));
-                }
-                source = cause.source();
+    sigil_cli::run("sigil-updater", || {
+        let cli = match Cli::try_parse() {
+            Ok(cli) => cli,
+            Err(error) => {
+                let _ = error.print();
+                return Ok(if error.use_stderr() {
+                    Exit::Failed
+                } else {
+                    Exit::Success
+                });
             }
-            eprintln!("{message}");
-            ExitCode::from(if error.is_refusal() { 1 } else { 2 })
-        }
-    }
+        };
+        run(&cli).map(|()| Exit::Success)
+    })
 }
 
-fn now() -> Result<u64, CliError> {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .map_err(|_| CliError::Clock)
+fn say(text: &str) -> Result<(), CliError> {
+    Ok(sigil_cli::say(text)?)
 }
 
-fn say(text: &str) {
-    let mut out = std::io::stdout().lock();
-    // A closed pipe is not an error for a status line.
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-}
-
-fn progress(p: &Progress) {
+fn progress(event: &ProgressEvent) {
+    let ProgressEvent::Chunk(p) = event else {
+        return;
+    };
     let percent = (p.downloaded * 100).checked_div(p.total).unwrap_or(100);
-    eprint!(
-        "\rdownloading: {percent:>3}% ({} of {} bytes, {} KiB/s)   ",
+    note(&format!(
+        "\rdownloading: {percent:>3}% ({} of {} bytes, {} KiB/s)   {}",
         p.downloaded,
         p.total,
-        p.bytes_per_second / 1024
-    );
-    if p.downloaded == p.total {
-        eprintln!();
-    }
+        p.bytes_per_second / 1024,
+        if p.downloaded == p.total { "\n" } else { "" }
+    ));
 }
 
 fn run(cli: &Cli) -> Result<(), CliError> {
@@ -141,7 +116,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Check { json } => {
             let check = client.check()?;
             for invalid in &check.invalid {
-                eprintln!("warning: {invalid}");
+                note(&format!("warning: {invalid}\n"));
             }
             if json {
                 let release = check.available.as_ref().map(|r| {
@@ -161,73 +136,72 @@ fn run(cli: &Cli) -> Result<(), CliError> {
                     "available": release,
                     "invalid": check.invalid.iter().map(ToString::to_string).collect::<Vec<_>>(),
                 });
-                say(&format!("{value}\n"));
+                say(&format!("{value}\n"))?;
                 return Ok(());
             }
             match check.available {
                 Some(release) => say(&format!(
                     "update available: {} -> {} ({})\n",
                     check.current, release.version, release.target
-                )),
-                None => say(&format!("up to date: {}\n", check.current)),
+                ))?,
+                None => say(&format!("up to date: {}\n", check.current))?,
             }
         }
         Command::Download | Command::Install => {
-            let check = client.check()?;
-            let Some(release) = check.available else {
-                say(&format!("up to date: {}\n", check.current));
+            let Some(update) = client.check_for_update()? else {
+                say(&format!("up to date: {}\n", client.current_version()))?;
                 return Ok(());
             };
-            let source = AnySource::new(&config.network_options())?;
+            let release = update.release().clone();
             // Progress is for a person watching; scripts get the result lines only.
-            let report: Option<&(dyn Fn(&Progress) + Sync)> =
+            let report: Option<&(dyn Fn(&ProgressEvent) + Sync)> =
                 std::io::stderr().is_terminal().then_some(&progress);
-            let verified = client.download(&release, &source, report, None)?;
+            let verified = update.download(report, None)?;
             say(&format!(
                 "verified {} {} against TUF's hashes and the release key\n",
                 release.target, release.version
-            ));
+            ))?;
             if matches!(cli.command, Command::Install) {
-                client.install(&verified, now()?)?;
+                client.install(verified, &SystemClock)?;
                 let pending = client.installer().state().pending.clone();
                 let deadline = pending.map(|p| p.policy.deadline_secs).unwrap_or_default();
                 say(&format!(
                     "installed {}: it must confirm its health within {deadline} s, or it is rolled back\n",
                     release.version
-                ));
+                ))?;
             }
         }
-        Command::Launched => match client.launched(now()?)? {
-            LaunchOutcome::Confirmed => say(&format!("running {}\n", client.current_version())),
+        Command::Launched => match client.launched(&SystemClock)? {
+            LaunchOutcome::Confirmed => say(&format!("running {}\n", client.current_version()))?,
             LaunchOutcome::AwaitingHealth {
                 deadline,
                 launches_left,
             } => say(&format!(
                 "running {} on probation: confirm before {deadline} (Unix time), {launches_left} launch(es) left\n",
                 client.current_version()
-            )),
+            ))?,
             LaunchOutcome::RolledBack { from, to } => say(&format!(
                 "rolled back: {from} did not confirm its health; running {to}; {from} will not be offered again\n"
-            )),
+            ))?,
             _ => {}
         },
         Command::Confirm => {
             client.confirm()?;
-            say(&format!("confirmed {}\n", client.current_version()));
+            say(&format!("confirmed {}\n", client.current_version()))?;
         }
         Command::Rollback => {
             let from = client.current_version();
             let to = client.roll_back()?;
             say(&format!(
                 "rolled back from {from} to {to}; {from} will not be offered again\n"
-            ));
+            ))?;
         }
-        Command::Status => status(&client),
+        Command::Status => status(&client)?,
     }
     Ok(())
 }
 
-fn status(client: &Client) {
+fn status(client: &Client) -> Result<(), CliError> {
     let state = client.installer().state();
     let mut text = format!("current: {}\n", client.current_version());
     if let Some(previous) = &state.previous {
@@ -245,5 +219,5 @@ fn status(client: &Client) {
         let rejected: Vec<String> = state.rejected.iter().map(ToString::to_string).collect();
         text.push_str(&format!("rejected: {}\n", rejected.join(", ")));
     }
-    say(&text);
+    say(&text)
 }

@@ -8,8 +8,7 @@ use serde::Deserialize;
 use sigil_keys::minisign::MinisignPublicKey;
 
 use super::{Client, ClientError, Receipts, Settings, load_install_id};
-use crate::download::{NetworkOptions, RetryPolicy};
-use crate::install::archive::Limits as ArchiveLimits;
+use crate::download::{AnySource, NetworkOptions};
 use crate::install::{HealthPolicy, Installer};
 use crate::release::{Channel, Downgrade};
 use crate::tuf::{DefaultTransport, DirStorage, Limits, UpdaterBuilder};
@@ -176,25 +175,28 @@ impl Config {
         if let Some(launches) = self.health_max_launches {
             health.max_launches = launches;
         }
-        let settings = Settings {
-            target_urls: self.target_urls.clone(),
-            download_dir: self.data_dir.join("downloads"),
+        let settings = Settings::new(
+            self.target_urls.clone(),
+            self.data_dir.join("downloads"),
             release_key,
-            shipped_version: self.version.clone(),
-            channel,
-            platform: self.platform.clone(),
-            arch: self.arch.clone(),
-            install_id: load_install_id(&self.data_dir.join("install-id"))?,
-            downgrade: if self.allow_downgrade {
-                Downgrade::Allow
-            } else {
-                Downgrade::Refuse
-            },
-            health,
-            retry: RetryPolicy::default(),
-            archive_limits: ArchiveLimits::default(),
-        };
-        let mut client = Client::new(make_updater, installer, settings);
+            self.version.clone(),
+            load_install_id(&self.data_dir.join("install-id"))?,
+        )
+        .channel(channel)
+        .platform(self.platform.clone())
+        .arch(self.arch.clone())
+        .downgrade(if self.allow_downgrade {
+            Downgrade::Allow
+        } else {
+            Downgrade::Refuse
+        })
+        .health(health);
+        let source =
+            AnySource::new(&self.network_options()).map_err(|source| ClientError::Download {
+                target: String::new(),
+                source: Box::new(source),
+            })?;
+        let mut client = Client::new(make_updater, installer, settings).with_source(source);
         if let Some(key) = &self.receipt_key {
             let signer = sigil_keys::LocalSigner::load(
                 sigil_keys::KeySource::File(key.clone()),

@@ -20,10 +20,13 @@ use semver::Version;
 use sigil_keys::minisign::{
     LegacyMode, MinisignError, MinisignPublicKey, MinisignSignature, verify_reader,
 };
+use sigil_time::Clock;
 
 pub use receipts::Receipts;
 
-use crate::download::{Download, DownloadError, Progress, RangeSource, RetryPolicy};
+use crate::download::{
+    AnySource, Download, DownloadError, NetworkOptions, ProgressEvent, RangeSource, RetryPolicy,
+};
 use crate::install::archive::Limits as ArchiveLimits;
 use crate::install::{HealthPolicy, InstallError, Installer, LaunchOutcome};
 use crate::release::{Channel, Downgrade, InstallId, Installation, Release, ReleaseError, Skipped};
@@ -78,25 +81,117 @@ pub enum ClientError {
     },
 }
 
-/// What this app is and where its update data lives.
+/// What this app is and where its update data lives. The inputs without a sensible default
+/// are the arguments of [`Settings::new`]; the rest have documented defaults, changed with the
+/// builder methods.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Base URLs the artifacts are served from, tried in order (mirrors).
-    pub target_urls: Vec<String>,
-    /// Where downloads are kept until installed (and resumed from).
-    pub download_dir: PathBuf,
-    /// The minisign key that signs releases, pinned in the app.
-    pub release_key: MinisignPublicKey,
-    /// The version the app shipped as, used until the installer records one.
-    pub shipped_version: Version,
-    pub channel: Channel,
-    pub platform: String,
-    pub arch: String,
-    pub install_id: InstallId,
-    pub downgrade: Downgrade,
-    pub health: HealthPolicy,
-    pub retry: RetryPolicy,
-    pub archive_limits: ArchiveLimits,
+    target_urls: Vec<String>,
+    download_dir: PathBuf,
+    release_key: MinisignPublicKey,
+    shipped_version: Version,
+    install_id: InstallId,
+    channel: Channel,
+    platform: String,
+    arch: String,
+    downgrade: Downgrade,
+    health: HealthPolicy,
+    retry: RetryPolicy,
+    archive_limits: ArchiveLimits,
+}
+
+impl Settings {
+    /// - `target_urls`: base URLs the artifacts are served from, tried in order (mirrors);
+    /// - `download_dir`: where downloads are kept until installed (and resumed from);
+    /// - `release_key`: the minisign key that signs releases, pinned in the app;
+    /// - `shipped_version`: the version the app shipped as, used until the installer records
+    ///   one;
+    /// - `install_id`: this installation's stable id, for staged rollouts (see
+    ///   [`load_install_id`]).
+    ///
+    /// Defaults: the `stable` channel; the platform and architecture this binary was built for
+    /// (`linux`, `macos`, `windows`; `x86_64`, `aarch64`); no downgrades; the health policy's
+    /// default (30 minutes, 3 launches); the retry policy's default (4 attempts per mirror,
+    /// backoff from 0.5 s to 30 s, connections slower than 1 KiB/s dropped after 30 s); the
+    /// archive limits' defaults.
+    #[must_use]
+    pub fn new(
+        target_urls: Vec<String>,
+        download_dir: PathBuf,
+        release_key: MinisignPublicKey,
+        shipped_version: Version,
+        install_id: InstallId,
+    ) -> Self {
+        Self {
+            target_urls,
+            download_dir,
+            release_key,
+            shipped_version,
+            install_id,
+            channel: Channel::stable(),
+            platform: std::env::consts::OS.to_owned(),
+            arch: std::env::consts::ARCH.to_owned(),
+            downgrade: Downgrade::Refuse,
+            health: HealthPolicy::default(),
+            retry: RetryPolicy::default(),
+            archive_limits: ArchiveLimits::default(),
+        }
+    }
+
+    /// The release channel this installation follows.
+    #[must_use]
+    pub fn channel(mut self, channel: Channel) -> Self {
+        self.channel = channel;
+        self
+    }
+
+    /// The platform name releases must carry, where this binary's is not the one published.
+    #[must_use]
+    pub fn platform(mut self, platform: impl Into<String>) -> Self {
+        self.platform = platform.into();
+        self
+    }
+
+    /// The architecture name releases must carry.
+    #[must_use]
+    pub fn arch(mut self, arch: impl Into<String>) -> Self {
+        self.arch = arch.into();
+        self
+    }
+
+    /// Whether a user who left a prerelease channel may go back to its newest release.
+    #[must_use]
+    pub fn downgrade(mut self, downgrade: Downgrade) -> Self {
+        self.downgrade = downgrade;
+        self
+    }
+
+    /// How long and for how many launches a new version has to confirm its health.
+    #[must_use]
+    pub fn health(mut self, health: HealthPolicy) -> Self {
+        self.health = health;
+        self
+    }
+
+    /// How often and how patiently downloads are retried.
+    #[must_use]
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Bounds on what an archive may unpack to.
+    #[must_use]
+    pub fn archive_limits(mut self, limits: ArchiveLimits) -> Self {
+        self.archive_limits = limits;
+        self
+    }
+
+    /// The minisign key releases must be signed by.
+    #[must_use]
+    pub fn release_key(&self) -> &MinisignPublicKey {
+        &self.release_key
+    }
 }
 
 /// The outcome of a check.
@@ -111,13 +206,94 @@ pub struct Check {
     pub invalid: Vec<ReleaseError>,
 }
 
-/// A release downloaded and verified twice: TUF's hashes, then the pinned release key.
-#[derive(Debug, Clone)]
-pub struct Verified {
-    pub release: Release,
-    pub path: PathBuf,
+/// A release downloaded and verified twice: TUF's length and hashes, then the pinned release
+/// key. Only [`Client::download`] (and [`Update::download`]) make one, and
+/// [`Client::install`] consumes it: no other code can pass an unchecked file to the installer.
+#[derive(Debug)]
+pub struct Downloaded {
+    release: Release,
+    path: PathBuf,
+    trusted_comment: String,
+}
+
+impl Downloaded {
+    /// The release this file is.
+    #[must_use]
+    pub fn release(&self) -> &Release {
+        &self.release
+    }
+
+    /// Where the verified file is, until it is installed.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The trusted comment of the release's signature.
-    pub trusted_comment: String,
+    #[must_use]
+    pub fn trusted_comment(&self) -> &str {
+        &self.trusted_comment
+    }
+}
+
+/// A release to move to, from [`Client::check_for_update`]: it holds the client until it is
+/// downloaded (or dropped).
+pub struct Update<'c> {
+    client: &'c mut Client,
+    current: Version,
+    release: Release,
+    skipped: Vec<(Release, Skipped)>,
+    invalid: Vec<ReleaseError>,
+}
+
+impl std::fmt::Debug for Update<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Update")
+            .field("current", &self.current)
+            .field("release", &self.release)
+            .field("skipped", &self.skipped)
+            .field("invalid", &self.invalid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Update<'_> {
+    /// The version running now.
+    #[must_use]
+    pub fn current(&self) -> &Version {
+        &self.current
+    }
+
+    /// The release chosen.
+    #[must_use]
+    pub fn release(&self) -> &Release {
+        &self.release
+    }
+
+    /// Releases passed over, and why.
+    #[must_use]
+    pub fn skipped(&self) -> &[(Release, Skipped)] {
+        &self.skipped
+    }
+
+    /// Targets whose release metadata is malformed: never chosen, reported.
+    #[must_use]
+    pub fn invalid(&self) -> &[ReleaseError] {
+        &self.invalid
+    }
+
+    /// Downloads the release through the client's source (see [`Client::with_source`]) and
+    /// verifies it; `progress` gets every [`ProgressEvent`], and setting `cancel` stops the
+    /// download, keeping what arrived to resume from.
+    pub fn download(
+        self,
+        progress: Option<&(dyn Fn(&ProgressEvent) + Sync)>,
+        cancel: Option<&AtomicBool>,
+    ) -> Result<Downloaded, ClientError> {
+        let source = self.client.source()?;
+        self.client
+            .download(&self.release, source.as_ref(), progress, cancel)
+    }
 }
 
 /// Makes a TUF [`Updater`] from the persisted trusted state. One updater performs one refresh
@@ -131,6 +307,7 @@ pub struct Client {
     installer: Installer,
     settings: Settings,
     receipts: Option<Receipts>,
+    source: Option<std::sync::Arc<dyn RangeSource>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -157,7 +334,30 @@ impl Client {
             installer,
             settings,
             receipts: None,
+            source: None,
         }
+    }
+
+    /// Where [`Update::download`] fetches artifacts from. Default: HTTP(S) and `file://`
+    /// ([`AnySource`]) with the system's proxy settings.
+    #[must_use]
+    pub fn with_source(mut self, source: impl RangeSource + 'static) -> Self {
+        self.source = Some(std::sync::Arc::new(source));
+        self
+    }
+
+    fn source(&mut self) -> Result<std::sync::Arc<dyn RangeSource>, ClientError> {
+        if let Some(source) = &self.source {
+            return Ok(std::sync::Arc::clone(source));
+        }
+        let source: std::sync::Arc<dyn RangeSource> = std::sync::Arc::new(
+            AnySource::new(&NetworkOptions::default()).map_err(|source| ClientError::Download {
+                target: String::new(),
+                source: Box::new(source),
+            })?,
+        );
+        self.source = Some(std::sync::Arc::clone(&source));
+        Ok(source)
     }
 
     /// Record every step in a custody log.
@@ -234,15 +434,30 @@ impl Client {
         })
     }
 
-    /// Downloads `release` (resuming a part from before), verifies it against the length and
-    /// hashes of trusted metadata as it streams, then its signature against the pinned key.
+    /// Refreshes trusted metadata and returns the release to move to, if there is one. For
+    /// the whole report (why each release was passed over) when there is none, see
+    /// [`Self::check`].
+    pub fn check_for_update(&mut self) -> Result<Option<Update<'_>>, ClientError> {
+        let check = self.check()?;
+        Ok(check.available.map(|release| Update {
+            client: self,
+            current: check.current,
+            release,
+            skipped: check.skipped,
+            invalid: check.invalid,
+        }))
+    }
+
+    /// Downloads `release` from `source` (resuming a part from before), verifies it against
+    /// the length and hashes of trusted metadata as it streams, then its signature against the
+    /// pinned key.
     pub fn download(
         &mut self,
         release: &Release,
         source: &dyn RangeSource,
-        progress: Option<&(dyn Fn(&Progress) + Sync)>,
+        progress: Option<&(dyn Fn(&ProgressEvent) + Sync)>,
         cancel: Option<&AtomicBool>,
-    ) -> Result<Verified, ClientError> {
+    ) -> Result<Downloaded, ClientError> {
         let target = release.target.clone();
         let path = TargetPath::parse(&target).map_err(|e| ClientError::TargetName {
             target: target.clone(),
@@ -256,7 +471,6 @@ impl Client {
             .ok_or_else(|| ClientError::NotListed {
                 target: target.clone(),
             })?;
-        let consistent = updater.trusted().root().signed().consistent_snapshot;
         let signature_text = release
             .signature
             .clone()
@@ -269,26 +483,12 @@ impl Client {
                 source,
             }
         })?;
-        let hash_prefix = consistent
-            .then(|| {
-                info.file
-                    .hashes
-                    .get("sha256")
-                    .or_else(|| info.file.hashes.values().next())
-            })
-            .flatten()
-            .map(String::as_str);
+        let updater = self.updater.as_ref().ok_or(ClientError::NotChecked)?;
         let urls: Vec<String> = self
             .settings
             .target_urls
             .iter()
-            .map(|base| {
-                format!(
-                    "{}/{}",
-                    base.trim_end_matches('/'),
-                    info.path.url_path(hash_prefix)
-                )
-            })
+            .map(|base| updater.target_url(&info, base))
             .collect();
         std::fs::create_dir_all(&self.settings.download_dir).map_err(|source| ClientError::Io {
             path: self.settings.download_dir.clone(),
@@ -303,7 +503,7 @@ impl Client {
         )
         .retry(self.settings.retry);
         if let Some(progress) = progress {
-            download = download.on_progress(progress);
+            download = download.on_event(progress);
         }
         if let Some(cancel) = cancel {
             download = download.cancel_flag(cancel);
@@ -345,22 +545,22 @@ impl Client {
                 &self.settings.release_key,
             )?;
         }
-        Ok(Verified {
+        Ok(Downloaded {
             release: release.clone(),
             path: downloaded,
             trusted_comment: verified.trusted_comment,
         })
     }
 
-    /// Installs a verified release and switches to it; it must then confirm its health.
-    /// `now` is Unix seconds.
-    pub fn install(&mut self, verified: &Verified, now: u64) -> Result<(), ClientError> {
+    /// Installs a verified release and switches to it; it must then confirm its health, within
+    /// a deadline counted from `clock`'s time.
+    pub fn install(&mut self, verified: Downloaded, clock: &dyn Clock) -> Result<(), ClientError> {
         let version = &verified.release.version;
         let previous = self.installer.state().current.clone();
         self.installer
             .stage(&verified.path, version, &self.settings.archive_limits)?;
         self.installer
-            .activate(version, self.settings.health, now)?;
+            .activate(version, self.settings.health, clock)?;
         if let Some(receipts) = self.receipts.as_mut() {
             let install_path = self.installer.current_dir().unwrap_or_default();
             receipts.installed(
@@ -375,9 +575,9 @@ impl Client {
     }
 
     /// Call at every start of the app: counts the launch, and rolls back a version that has run
-    /// out of time or launches without confirming.
-    pub fn launched(&mut self, now: u64) -> Result<LaunchOutcome, ClientError> {
-        let outcome = self.installer.launched(now)?;
+    /// out of time or launches without confirming, by `clock`'s time.
+    pub fn launched(&mut self, clock: &dyn Clock) -> Result<LaunchOutcome, ClientError> {
+        let outcome = self.installer.launched(clock)?;
         if let (LaunchOutcome::RolledBack { from, to }, Some(receipts)) =
             (&outcome, self.receipts.as_mut())
         {
@@ -496,5 +696,41 @@ pub fn load_install_id(path: &Path) -> Result<InstallId, ClientError> {
             Ok(id)
         }
         Err(e) => Err(io(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_defaults_are_the_documented_ones() {
+        let key = sigil_keys::minisign::MinisignSecretKey::generate()
+            .map(|key| key.public_key())
+            .unwrap_or_else(|_| panic!("key generation"));
+        let settings = Settings::new(
+            vec!["https://updates.example.com/targets/".into()],
+            PathBuf::from("/data/downloads"),
+            key,
+            Version::new(1, 0, 0),
+            InstallId::from_bytes([7; 16]),
+        );
+        assert_eq!(settings.channel, Channel::stable());
+        assert_eq!(settings.platform, std::env::consts::OS);
+        assert_eq!(settings.arch, std::env::consts::ARCH);
+        assert_eq!(settings.downgrade, Downgrade::Refuse);
+        assert_eq!(settings.health, HealthPolicy::default());
+        assert_eq!(settings.retry, RetryPolicy::default());
+        let changed = settings
+            .channel(Channel::new("beta").unwrap_or_else(|_| panic!("channel")))
+            .platform("macos")
+            .arch("aarch64")
+            .downgrade(Downgrade::Allow);
+        assert_eq!(changed.channel.as_str(), "beta");
+        assert_eq!(
+            (changed.platform.as_str(), changed.arch.as_str()),
+            ("macos", "aarch64")
+        );
+        assert_eq!(changed.downgrade, Downgrade::Allow);
     }
 }

@@ -6,17 +6,18 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::time::Duration;
 
 use super::DownloadError;
+use crate::transport::{NetworkError, NetworkOptions, http_client};
 
-/// An open stream of an artifact's bytes.
-pub struct Body {
+/// An open stream of an artifact's bytes, which may borrow from its source.
+pub struct Body<'a> {
     /// The bytes, starting at [`Body::offset`].
-    pub reader: Box<dyn Read + Send>,
+    pub reader: Box<dyn Read + Send + 'a>,
     /// Where the bytes start: the offset asked for if the source honoured it, 0 if it sends the
     /// whole artifact again.
     pub offset: u64,
 }
 
-impl std::fmt::Debug for Body {
+impl std::fmt::Debug for Body<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Body")
             .field("offset", &self.offset)
@@ -28,36 +29,7 @@ impl std::fmt::Debug for Body {
 pub trait RangeSource: Send + Sync {
     /// Opens `url` from byte `offset` (0 for the whole artifact). A source that cannot skip
     /// returns the whole artifact with `offset` 0.
-    fn open(&self, url: &str, offset: u64) -> Result<Body, DownloadError>;
-}
-
-/// How to reach the network: proxy and extra headers (a private feed's token, for example).
-#[derive(Clone, Default)]
-pub struct NetworkOptions {
-    /// `None`: the system's proxy settings (the `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`
-    /// environment variables). `Some(url)`: that proxy, with credentials in the URL if it needs
-    /// them (`http://user:password@proxy:3128`).
-    pub proxy: Option<String>,
-    /// Ignore every proxy, including the system's.
-    pub no_proxy: bool,
-    /// Headers sent with every request. Values are not printed by `Debug`.
-    pub headers: Vec<(String, String)>,
-    pub connect_timeout: Option<Duration>,
-    /// Longest wait for the next bytes of a response.
-    pub read_timeout: Option<Duration>,
-}
-
-impl std::fmt::Debug for NetworkOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let headers: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
-        f.debug_struct("NetworkOptions")
-            .field("proxy", &self.proxy.as_ref().map(|_| "[set]"))
-            .field("no_proxy", &self.no_proxy)
-            .field("headers", &headers)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("read_timeout", &self.read_timeout)
-            .finish()
-    }
+    fn open(&self, url: &str, offset: u64) -> Result<Body<'_>, DownloadError>;
 }
 
 /// HTTP(S) with `Range: bytes=N-`, on rustls with the ring provider.
@@ -68,10 +40,10 @@ pub struct HttpSource {
 
 impl HttpSource {
     pub fn new(options: &NetworkOptions) -> Result<Self, DownloadError> {
-        let client = crate::net::client(options, Duration::from_secs(30), Duration::from_secs(60))
+        let client = http_client(options, Duration::from_secs(30), Duration::from_secs(60))
             .map_err(|error| match error {
-                crate::net::NetworkError::Header { name } => DownloadError::Header { name },
-                crate::net::NetworkError::Proxy => DownloadError::Proxy,
+                NetworkError::Header { name } => DownloadError::Header { name },
+                NetworkError::Proxy => DownloadError::Proxy,
                 other => DownloadError::Client(other.to_string()),
             })?;
         Ok(Self { client })
@@ -79,7 +51,7 @@ impl HttpSource {
 }
 
 impl RangeSource for HttpSource {
-    fn open(&self, url: &str, offset: u64) -> Result<Body, DownloadError> {
+    fn open(&self, url: &str, offset: u64) -> Result<Body<'_>, DownloadError> {
         let mut request = self.client.get(url);
         if offset > 0 {
             request = request.header(reqwest::header::RANGE, format!("bytes={offset}-"));
@@ -138,7 +110,7 @@ fn content_range_start(response: &reqwest::blocking::Response) -> Option<u64> {
 pub struct FileSource;
 
 impl RangeSource for FileSource {
-    fn open(&self, url: &str, offset: u64) -> Result<Body, DownloadError> {
+    fn open(&self, url: &str, offset: u64) -> Result<Body<'_>, DownloadError> {
         let path = url.strip_prefix("file://").unwrap_or(url);
         let io_error = |source: io::Error| DownloadError::Network {
             url: url.to_owned(),
@@ -169,7 +141,7 @@ impl AnySource {
 }
 
 impl RangeSource for AnySource {
-    fn open(&self, url: &str, offset: u64) -> Result<Body, DownloadError> {
+    fn open(&self, url: &str, offset: u64) -> Result<Body<'_>, DownloadError> {
         if url.starts_with("http://") || url.starts_with("https://") {
             self.http.open(url, offset)
         } else {

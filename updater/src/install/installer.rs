@@ -5,6 +5,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use semver::Version;
+use sigil_time::Clock;
 
 use super::archive::{self, Limits};
 use super::state::{HealthPolicy, Pending, State};
@@ -188,13 +189,14 @@ impl<F: Faults> Installer<F> {
     }
 
     /// Switches `current` to a staged version, which must then confirm its health under
-    /// `policy`. `now` is Unix seconds.
+    /// `policy`, counted from `clock`'s time.
     pub fn activate(
         &mut self,
         version: &Version,
         policy: HealthPolicy,
-        now: u64,
+        clock: &dyn Clock,
     ) -> Result<(), InstallError> {
+        let now = unix_seconds(clock)?;
         if self.state.rejected.contains(version) {
             return Err(InstallError::Rejected(version.clone()));
         }
@@ -221,8 +223,9 @@ impl<F: Faults> Installer<F> {
     }
 
     /// Records a launch of the app; rolls back a pending version that is out of time or
-    /// launches. Call it first thing at every start.
-    pub fn launched(&mut self, now: u64) -> Result<LaunchOutcome, InstallError> {
+    /// launches, by `clock`'s time. Call it first thing at every start.
+    pub fn launched(&mut self, clock: &dyn Clock) -> Result<LaunchOutcome, InstallError> {
+        let now = unix_seconds(clock)?;
         let Some(mut pending) = self.state.pending.clone() else {
             return Ok(LaunchOutcome::Confirmed);
         };
@@ -340,6 +343,13 @@ impl<F: Faults> Installer<F> {
         sync_dir(&self.root);
         Ok(())
     }
+}
+
+/// The clock's time as the install state records it, in Unix seconds. A clock before 1970 is
+/// refused: the health deadline would be counted from a time that cannot be right.
+fn unix_seconds(clock: &dyn Clock) -> Result<u64, InstallError> {
+    let now = clock.now();
+    u64::try_from(now.unix_seconds()).map_err(|_| InstallError::ClockBeforeEpoch { now })
 }
 
 fn io_at(path: &Path) -> impl FnOnce(io::Error) -> InstallError + '_ {

@@ -56,6 +56,8 @@ pub enum InstallError {
     ForeignPointer { path: PathBuf, found: String },
     #[error("interrupted at step {0:?} (fault injection)")]
     Interrupted(Step),
+    #[error("the clock reads {now}, before 1970: set the system clock, then install again")]
+    ClockBeforeEpoch { now: sigil_time::Timestamp },
 }
 
 /// Makes a rename or creation in `dir` durable. Best effort where directories cannot be opened.

@@ -5,11 +5,12 @@
 //! Flow: [`UpdaterBuilder::load`] reads the trusted root, [`Updater::refresh`] updates root,
 //! timestamp, snapshot and targets (TUF 5.3 to 5.6), [`Updater::target_info`] searches the
 //! delegation graph (TUF 5.6.7), and [`TargetDownload::download_target`] fetches and verifies a
-//! target (TUF 5.7).
+//! target (TUF 5.7) through the updater's one download pipeline.
 
-mod download;
 pub mod storage;
-pub mod transport;
+
+/// The transports, at their former path.
+pub use crate::transport;
 
 pub use sigil_tuf::{
     Clock, Expires, FixedClock, Limits, SnapshotSource, Storage, StorageError, SystemClock,
@@ -18,6 +19,6 @@ pub use sigil_tuf::{
     time,
 };
 
-pub use download::TargetDownload;
+pub use crate::download::TargetDownload;
 pub use storage::DirStorage;
 pub use transport::{DefaultTransport, FileTransport, HttpTransport, Transport, TransportError};

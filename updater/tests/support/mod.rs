@@ -23,7 +23,7 @@ use sigil_updater::tuf::{
 };
 
 /// The reference time of every test: 2030-01-01T00:00:00Z.
-pub const NOW: UnixTime = UnixTime(1_893_456_000);
+pub const NOW: UnixTime = UnixTime::saturating_from_unix_seconds(1_893_456_000);
 pub const DAY: i64 = 86_400;
 pub const METADATA_URL: &str = "https://repo.test/metadata/";
 pub const TARGETS_URL: &str = "https://repo.test/targets/";
@@ -141,7 +141,7 @@ pub fn keyid(key: &PrivateKey) -> KeyId {
 }
 
 pub fn expires_in(days: i64) -> Expires {
-    Expires::from_unix(UnixTime(NOW.0 + days * DAY))
+    Expires::from_unix(NOW.saturating_add_seconds(days * DAY))
 }
 
 pub fn hashes_of(data: &[u8]) -> Hashes {
