@@ -23,8 +23,17 @@ if [ ! -x "$auditor" ]; then
 fi
 mkdir -p "$report_dir"
 cargo fetch --locked -q
-"$auditor" check --policy audit/sigil-policy.toml --format sarif --output "$report_dir/audit.sarif" Cargo.lock
-"$auditor" check --policy audit/sigil-policy.toml Cargo.lock
-# Advisories: sigil-audit does not read an advisory database (OSV) yet, so no advisory is
-# checked here; the gate covers licenses, sources, integrity and install scripts.
-echo "advisories: not checked (sigil-audit has no OSV support yet)"
+# Advisories (OSV): SIGIL_ADVISORIES names a database (a folder or zip of OSV files); with
+# SIGIL_FETCH_ADVISORIES=1 the auditor downloads osv.dev's crates.io database for this run (and
+# asks crates.io which locked versions are yanked). Without either, none is checked.
+advisories=()
+if [ -n "${SIGIL_ADVISORIES:-}" ]; then
+    advisories=(--advisories "$SIGIL_ADVISORIES")
+elif [ "${SIGIL_FETCH_ADVISORIES:-}" = 1 ]; then
+    advisories=(--online --fetch-advisories)
+else
+    echo "advisories: not checked (set SIGIL_ADVISORIES or SIGIL_FETCH_ADVISORIES=1)"
+fi
+"$auditor" check --policy audit/sigil-policy.toml "${advisories[@]}" \
+    --format sarif --output "$report_dir/audit.sarif" Cargo.lock
+"$auditor" check --policy audit/sigil-policy.toml "${advisories[@]}" Cargo.lock
