@@ -6,9 +6,14 @@ use libfuzzer_sys::fuzz_target;
 use sigil_keys::minisign::{MinisignPublicKey, MinisignSecretKey};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     if let Ok(key) = MinisignPublicKey::decode(text) {
-        assert_eq!(MinisignPublicKey::decode(&key.encode()).expect("re-encoded key parses"), key);
+        assert_eq!(
+            MinisignPublicKey::decode(&key.encode()).expect("re-encoded key parses"),
+            key
+        );
     }
     let _ = MinisignSecretKey::is_encrypted(text);
     let _ = MinisignSecretKey::decode(text, None);
