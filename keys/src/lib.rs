@@ -5,7 +5,7 @@
 //! - Ed25519 and ECDSA P-256 keys (generate, sign, verify) and RSA-PSS-SHA256 (verify only),
 //!   all through `ring`;
 //! - public keys as PEM/DER SubjectPublicKeyInfo, private keys as PKCS#8 (plain, or encrypted
-//!   with PBES2: scrypt and AES-256-CBC);
+//!   with PBES2 and AES-256-CBC: scrypt by default, or PBKDF2-HMAC-SHA256 for OpenSSL);
 //! - TUF key objects and key ids (TUF specification 1.0.x, section 4.2), over OLPC canonical JSON;
 //! - minisign public keys, secret keys (scrypt-encrypted) and signatures, byte-compatible with
 //!   the `minisign` 0.11 CLI, verified as a stream so memory does not grow with the file;
@@ -30,7 +30,9 @@ mod signer;
 pub mod tuf;
 
 pub use error_kind::{Classify, ErrorKind};
-pub use private::{PrivateKey, PrivateKeyError};
+pub use private::{
+    KeyEncryption, MAX_PBKDF2_ITERATIONS, PKCS8_PBKDF2_ITERATIONS, PrivateKey, PrivateKeyError,
+};
 pub use public::{PublicKey, PublicKeyError, Scheme, VerifyError};
 pub use secret::{Password, SecretBytes};
 pub use signer::{

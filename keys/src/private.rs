@@ -18,11 +18,47 @@ const OID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112"
 const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 
-/// scrypt cost sigil uses to encrypt PKCS#8 keys: N = 2^17, r = 8, p = 1 (128 MiB).
+/// scrypt cost sigil uses to encrypt PKCS#8 keys by default: N = 2^17, r = 8, p = 1 (128 MiB).
 const PKCS8_SCRYPT_LOG_N: u8 = 17;
+/// PBKDF2-HMAC-SHA256 iterations of [`KeyEncryption::OpensslCompatible`] (OWASP's 2023 figure).
+pub const PKCS8_PBKDF2_ITERATIONS: u32 = 600_000;
+/// The most PBKDF2 iterations an encrypted key file may ask for: ten million. A hostile key file
+/// cannot make sigil spend more than a few seconds of CPU before the password is even checked.
+pub const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
 /// The most memory an encrypted key file may ask scrypt for: 2 GiB. A hostile key file cannot make
 /// sigil allocate more than this before the password is even checked.
 pub(crate) const MAX_SCRYPT_MEMORY: u64 = 2 << 30;
+
+/// How [`PrivateKey::to_pkcs8_pem_with`] derives the key that encrypts a PKCS#8 file. Both are
+/// PBES2 (RFC 8018) with AES-256-CBC, a random 16-byte salt and a random IV, and sigil reads both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum KeyEncryption {
+    /// scrypt with N = 2^17, r = 8, p = 1: 128 MiB of memory per password guess, which makes a
+    /// brute-force attack on a stolen key file cost memory as well as CPU (GPUs and ASICs gain
+    /// far less over a laptop than against PBKDF2). OpenSSL 3 refuses it by default: its scrypt
+    /// memory limit is 32 MiB.
+    #[default]
+    Scrypt,
+    /// PBKDF2-HMAC-SHA256 with [`PKCS8_PBKDF2_ITERATIONS`] iterations: what `openssl pkey` and
+    /// other PKCS#8 readers open with their default settings. CPU-hard only, so a password guess
+    /// is cheaper for an attacker with GPUs: choose a longer password.
+    OpensslCompatible,
+}
+
+impl KeyEncryption {
+    /// What the encryption is, for messages: `scrypt (N = 2^17, r = 8, p = 1)` or
+    /// `PBKDF2-HMAC-SHA256 (600000 iterations)`.
+    #[must_use]
+    pub fn describe(self) -> String {
+        match self {
+            Self::Scrypt => format!("scrypt (N = 2^{PKCS8_SCRYPT_LOG_N}, r = 8, p = 1)"),
+            Self::OpensslCompatible => {
+                format!("PBKDF2-HMAC-SHA256 ({PKCS8_PBKDF2_ITERATIONS} iterations)")
+            }
+        }
+    }
+}
 
 /// A private signing key: Ed25519 or ECDSA P-256.
 pub struct PrivateKey {
@@ -59,6 +95,11 @@ pub enum PrivateKeyError {
         "the key file asks for {requested} bytes of scrypt memory, more than the {limit} allowed"
     )]
     KdfTooCostly { requested: u64, limit: u64 },
+    #[error(
+        "the key file asks for {requested} PBKDF2 iterations, more than the {limit} allowed \
+         (re-encrypt the key with fewer, e.g. `openssl pkcs8 -topk8 -v2 aes-256-cbc -iter 600000`)"
+    )]
+    KdfTooManyIterations { requested: u32, limit: u32 },
     #[error("the private key's embedded public key does not match its secret")]
     Inconsistent,
     #[error("signing failed")]
@@ -184,38 +225,57 @@ impl PrivateKey {
         }
     }
 
-    /// PEM: `ENCRYPTED PRIVATE KEY` (PBES2 with scrypt and AES-256-CBC) when a password is given,
-    /// `PRIVATE KEY` otherwise.
+    /// PEM: `ENCRYPTED PRIVATE KEY` (PBES2 with scrypt and AES-256-CBC, see
+    /// [`KeyEncryption::Scrypt`]) when a password is given, `PRIVATE KEY` otherwise.
     pub fn to_pkcs8_pem(
         &self,
         password: Option<&Password>,
     ) -> Result<Zeroizing<String>, PrivateKeyError> {
+        self.to_pkcs8_pem_with(password, KeyEncryption::default())
+    }
+
+    /// PEM: `ENCRYPTED PRIVATE KEY` encrypted as `encryption` says when a password is given,
+    /// `PRIVATE KEY` otherwise (`encryption` is then unused).
+    pub fn to_pkcs8_pem_with(
+        &self,
+        password: Option<&Password>,
+        encryption: KeyEncryption,
+    ) -> Result<Zeroizing<String>, PrivateKeyError> {
         let der = self.to_pkcs8_der()?;
+        let line_ending = pkcs8::LineEnding::LF;
+        let Some(password) = password else {
+            return pkcs8::der::pem::encode_string("PRIVATE KEY", line_ending, der.expose())
+                .map(Zeroizing::new)
+                .map_err(|e| PrivateKeyError::Pkcs8(e.to_string()));
+        };
         let info = PrivateKeyInfo::from_der(der.expose())
             .map_err(|e| PrivateKeyError::Pkcs8(e.to_string()))?;
-        let line_ending = pkcs8::LineEnding::LF;
-        match password {
-            None => pkcs8::der::pem::encode_string("PRIVATE KEY", line_ending, der.expose())
-                .map(Zeroizing::new)
-                .map_err(|e| PrivateKeyError::Pkcs8(e.to_string())),
-            Some(password) => {
-                let rng = SystemRandom::new();
-                let mut salt = [0u8; 16];
-                let mut iv = [0u8; 16];
-                rng.fill(&mut salt).map_err(|_| PrivateKeyError::Random)?;
-                rng.fill(&mut iv).map_err(|_| PrivateKeyError::Random)?;
+        let rng = SystemRandom::new();
+        let mut salt = [0u8; 16];
+        let mut iv = [0u8; 16];
+        rng.fill(&mut salt).map_err(|_| PrivateKeyError::Random)?;
+        rng.fill(&mut iv).map_err(|_| PrivateKeyError::Random)?;
+        let params = match encryption {
+            KeyEncryption::Scrypt => {
                 let cost = scrypt::Params::new(PKCS8_SCRYPT_LOG_N, 8, 1, 32)
                     .map_err(|e| PrivateKeyError::Pkcs8(e.to_string()))?;
-                let params = pkcs8::pkcs5::pbes2::Parameters::scrypt_aes256cbc(cost, &salt, &iv)
-                    .map_err(|e| PrivateKeyError::Pkcs8(e.to_string()))?;
-                let encrypted = info
-                    .encrypt_with_params(params, password.expose().as_bytes())
-                    .map_err(|e| PrivateKeyError::Pkcs8(e.to_string()))?;
-                encrypted
-                    .to_pem("ENCRYPTED PRIVATE KEY", line_ending)
-                    .map_err(|e| PrivateKeyError::Pkcs8(e.to_string()))
+                pkcs8::pkcs5::pbes2::Parameters::scrypt_aes256cbc(cost, &salt, &iv)
+            }
+            KeyEncryption::OpensslCompatible => {
+                pkcs8::pkcs5::pbes2::Parameters::pbkdf2_sha256_aes256cbc(
+                    PKCS8_PBKDF2_ITERATIONS,
+                    &salt,
+                    &iv,
+                )
             }
         }
+        .map_err(|e| PrivateKeyError::Pkcs8(e.to_string()))?;
+        let encrypted = info
+            .encrypt_with_params(params, password.expose().as_bytes())
+            .map_err(|e| PrivateKeyError::Pkcs8(e.to_string()))?;
+        encrypted
+            .to_pem("ENCRYPTED PRIVATE KEY", line_ending)
+            .map_err(|e| PrivateKeyError::Pkcs8(e.to_string()))
     }
 
     /// Reads a PKCS#8 DER document (unencrypted).
@@ -309,11 +369,10 @@ fn check_pbes2_cost(encrypted: &EncryptedPrivateKeyInfo<'_>) -> Result<(), Priva
             }
         }
         Kdf::Pbkdf2(pbkdf2) => {
-            const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
             if pbkdf2.iteration_count > MAX_PBKDF2_ITERATIONS {
-                return Err(PrivateKeyError::KdfTooCostly {
-                    requested: u64::from(pbkdf2.iteration_count),
-                    limit: u64::from(MAX_PBKDF2_ITERATIONS),
+                return Err(PrivateKeyError::KdfTooManyIterations {
+                    requested: pbkdf2.iteration_count,
+                    limit: MAX_PBKDF2_ITERATIONS,
                 });
             }
         }

@@ -4,8 +4,15 @@
 // Test helpers panic on broken fixtures: that is the failure they should report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::process::Command;
+
+use pkcs8::EncryptedPrivateKeyInfo;
+use pkcs8::der::Decode;
+use pkcs8::pkcs5::pbes2::{self, Kdf, Pbkdf2Prf};
+use pkcs8::pkcs5::EncryptionScheme;
 use sigil_keys::{
-    Password, PrivateKey, PrivateKeyError, PublicKey, PublicKeyError, Scheme, TufKey,
+    KeyEncryption, PKCS8_PBKDF2_ITERATIONS, Password, PrivateKey, PrivateKeyError, PublicKey,
+    PublicKeyError, Scheme, TufKey,
 };
 
 fn fixture(name: &str) -> String {
@@ -194,4 +201,173 @@ fn private_key_debug_shows_no_secret() {
     let shown = format!("{key:?}");
     assert!(!shown.contains(&seed), "{shown}");
     assert!(shown.contains("REDACTED"));
+}
+
+/// Whether the `openssl` command runs here; when it does not, the caller skips with a message.
+fn openssl_available() -> bool {
+    let found = Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !found {
+        eprintln!("skipped: the openssl command is not installed");
+    }
+    found
+}
+
+/// The PBES2 parameters of an `ENCRYPTED PRIVATE KEY` PEM, handed to `check`.
+fn with_pbes2_params(pem: &str, check: impl FnOnce(&pbes2::Parameters<'_>)) {
+    let (label, der) = pkcs8::der::pem::decode_vec(pem.as_bytes()).unwrap();
+    assert_eq!(label, "ENCRYPTED PRIVATE KEY");
+    let info = EncryptedPrivateKeyInfo::from_der(&der).unwrap();
+    let EncryptionScheme::Pbes2(params) = info.encryption_algorithm else {
+        panic!("not PBES2: {:?}", info.encryption_algorithm);
+    };
+    assert!(
+        matches!(params.encryption, pbes2::EncryptionScheme::Aes256Cbc { .. }),
+        "{:?}",
+        params.encryption
+    );
+    check(&params);
+}
+
+#[test]
+fn openssl_compatible_key_is_read_by_openssl_pkey_and_by_sigil() {
+    let password = Password::new("openssl reads this".into());
+    let dir = tempfile::tempdir().unwrap();
+    for scheme in [Scheme::Ed25519, Scheme::EcdsaP256Sha256] {
+        let key = PrivateKey::generate(scheme).unwrap();
+        let pem = key
+            .to_pkcs8_pem_with(Some(&password), KeyEncryption::OpensslCompatible)
+            .unwrap();
+        with_pbes2_params(&pem, |params| {
+            let Kdf::Pbkdf2(pbkdf2) = &params.kdf else {
+                panic!("not PBKDF2: {:?}", params.kdf);
+            };
+            assert_eq!(pbkdf2.iteration_count, PKCS8_PBKDF2_ITERATIONS);
+            assert_eq!(pbkdf2.iteration_count, 600_000);
+            assert_eq!(pbkdf2.prf, Pbkdf2Prf::HmacWithSha256);
+            assert_eq!(pbkdf2.salt.len(), 16);
+        });
+
+        let back = PrivateKey::from_pkcs8_pem(&pem, Some(&password)).unwrap();
+        assert_eq!(back.public_key(), key.public_key());
+        let wrong = Password::new("openssl reads that".into());
+        let err = PrivateKey::from_pkcs8_pem(&pem, Some(&wrong)).unwrap_err();
+        assert!(matches!(err, PrivateKeyError::Decrypt), "{err}");
+
+        if !openssl_available() {
+            continue;
+        }
+        let path = dir.path().join(format!("{scheme}.pem"));
+        std::fs::write(&path, pem.as_bytes()).unwrap();
+        let out = Command::new("openssl")
+            .arg("pkey")
+            .arg("-in")
+            .arg(&path)
+            .args(["-passin", "pass:openssl reads this", "-pubout"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl pkey refused the {scheme} key: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let public = PublicKey::from_spki_pem(std::str::from_utf8(&out.stdout).unwrap()).unwrap();
+        assert_eq!(&public, key.public_key(), "{scheme}");
+    }
+}
+
+#[test]
+fn openssl_compatible_keys_have_fresh_salts() {
+    let password = Password::new("same password".into());
+    let key = PrivateKey::generate(Scheme::Ed25519).unwrap();
+    let salt = |pem: &str| {
+        let mut salt = Vec::new();
+        with_pbes2_params(pem, |params| {
+            let Kdf::Pbkdf2(pbkdf2) = &params.kdf else {
+                panic!("not PBKDF2: {:?}", params.kdf);
+            };
+            salt = pbkdf2.salt.to_vec();
+        });
+        salt
+    };
+    let first = key
+        .to_pkcs8_pem_with(Some(&password), KeyEncryption::OpensslCompatible)
+        .unwrap();
+    let second = key
+        .to_pkcs8_pem_with(Some(&password), KeyEncryption::OpensslCompatible)
+        .unwrap();
+    assert_ne!(salt(&first), salt(&second));
+    assert_ne!(first, second);
+}
+
+#[test]
+fn default_encrypted_key_is_still_scrypt() {
+    let password = Password::new("memory-hard".into());
+    let key = PrivateKey::generate(Scheme::Ed25519).unwrap();
+    assert_eq!(KeyEncryption::default(), KeyEncryption::Scrypt);
+    for pem in [
+        key.to_pkcs8_pem(Some(&password)).unwrap(),
+        key.to_pkcs8_pem_with(Some(&password), KeyEncryption::Scrypt)
+            .unwrap(),
+    ] {
+        with_pbes2_params(&pem, |params| {
+            let Kdf::Scrypt(scrypt) = &params.kdf else {
+                panic!("not scrypt: {:?}", params.kdf);
+            };
+            assert_eq!(scrypt.cost_parameter, 1 << 17);
+            assert_eq!(scrypt.block_size, 8);
+            assert_eq!(scrypt.parallelization, 1);
+            assert_eq!(scrypt.salt.len(), 16);
+        });
+        assert_eq!(
+            PrivateKey::from_pkcs8_pem(&pem, Some(&password))
+                .unwrap()
+                .public_key(),
+            key.public_key()
+        );
+    }
+}
+
+#[test]
+fn unencrypted_pem_ignores_the_encryption_choice() {
+    let key = PrivateKey::generate(Scheme::Ed25519).unwrap();
+    let plain = key
+        .to_pkcs8_pem_with(None, KeyEncryption::OpensslCompatible)
+        .unwrap();
+    assert_eq!(plain, key.to_pkcs8_pem(None).unwrap());
+    assert!(plain.starts_with("-----BEGIN PRIVATE KEY-----"));
+}
+
+#[test]
+fn pbkdf2_key_written_by_openssl_is_read() {
+    if !openssl_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("openssl-pbkdf2.pem");
+    let status = Command::new("openssl")
+        .args(["genpkey", "-algorithm", "ed25519", "-aes-256-cbc"])
+        .args(["-pass", "pass:written by openssl", "-out"])
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let pem = std::fs::read_to_string(&path).unwrap();
+    with_pbes2_params(&pem, |params| {
+        assert!(matches!(params.kdf, Kdf::Pbkdf2(_)), "{:?}", params.kdf);
+    });
+    let password = Password::new("written by openssl".into());
+    let key = PrivateKey::from_pkcs8_pem(&pem, Some(&password)).unwrap();
+    let out = Command::new("openssl")
+        .arg("pkey")
+        .arg("-in")
+        .arg(&path)
+        .args(["-passin", "pass:written by openssl", "-pubout"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let public = PublicKey::from_spki_pem(std::str::from_utf8(&out.stdout).unwrap()).unwrap();
+    assert_eq!(key.public_key(), &public);
 }

@@ -9,7 +9,7 @@ use std::io::Cursor;
 use sigil_keys::minisign::{
     LegacyMode, MinisignPublicKey, MinisignSecretKey, MinisignSignature, verify_reader,
 };
-use sigil_keys::{PrivateKey, PublicKey, TufKey};
+use sigil_keys::{MAX_PBKDF2_ITERATIONS, Password, PrivateKey, PrivateKeyError, PublicKey, TufKey};
 
 /// xorshift64*: small, deterministic, good enough to pick mutations.
 struct Rng(u64);
@@ -163,6 +163,60 @@ fn mutated_pem_and_der_keys_never_panic() {
             }
         }
     }
+}
+
+/// An `ENCRYPTED PRIVATE KEY` whose PBES2 parameters ask PBKDF2 for `iterations` iterations.
+/// The ciphertext is noise: a reader that checks the cost first never gets as far as it.
+fn pbkdf2_key_asking_for(iterations: u32) -> String {
+    use pkcs8::der::Encode;
+    use pkcs8::pkcs5::pbes2::{self, Pbkdf2Params, Pbkdf2Prf};
+
+    let salt = [7u8; 16];
+    let iv = [9u8; 16];
+    let params = pbes2::Parameters {
+        kdf: Pbkdf2Params {
+            salt: &salt,
+            iteration_count: iterations,
+            key_length: None,
+            prf: Pbkdf2Prf::HmacWithSha256,
+        }
+        .into(),
+        encryption: pbes2::EncryptionScheme::Aes256Cbc { iv: &iv },
+    };
+    let ciphertext = [0x5au8; 64];
+    let info = pkcs8::EncryptedPrivateKeyInfo {
+        encryption_algorithm: params.into(),
+        encrypted_data: &ciphertext,
+    };
+    let der = info.to_der().unwrap();
+    pkcs8::der::pem::encode_string("ENCRYPTED PRIVATE KEY", pkcs8::LineEnding::LF, &der).unwrap()
+}
+
+#[test]
+fn pbkdf2_iteration_bomb_is_refused_before_deriving() {
+    // Four billion iterations would keep one core busy for an hour or more; fifty million (still
+    // under the pkcs5 crate's own ceiling of 10^8) for most of a minute. The cost is refused
+    // from the parameters alone: the error is not the wrong-password one decryption gives.
+    let password = Password::new("any password".into());
+    for iterations in [u32::MAX, 50_000_000, MAX_PBKDF2_ITERATIONS + 1] {
+        let err = PrivateKey::from_pkcs8_pem(&pbkdf2_key_asking_for(iterations), Some(&password))
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                PrivateKeyError::KdfTooManyIterations { requested, limit }
+                    if requested == iterations && limit == MAX_PBKDF2_ITERATIONS
+            ),
+            "{err}"
+        );
+        let message = err.to_string();
+        assert!(message.contains("PBKDF2 iterations"), "{message}");
+        assert!(message.contains(&iterations.to_string()), "{message}");
+    }
+    // Within the limit the cost is accepted and the (noise) ciphertext is what fails.
+    let err = PrivateKey::from_pkcs8_pem(&pbkdf2_key_asking_for(1_000), Some(&password))
+        .unwrap_err();
+    assert!(matches!(err, PrivateKeyError::Decrypt), "{err}");
 }
 
 #[test]
