@@ -214,8 +214,8 @@ fn pbkdf2_iteration_bomb_is_refused_before_deriving() {
         assert!(message.contains(&iterations.to_string()), "{message}");
     }
     // Within the limit the cost is accepted and the (noise) ciphertext is what fails.
-    let err = PrivateKey::from_pkcs8_pem(&pbkdf2_key_asking_for(1_000), Some(&password))
-        .unwrap_err();
+    let err =
+        PrivateKey::from_pkcs8_pem(&pbkdf2_key_asking_for(1_000), Some(&password)).unwrap_err();
     assert!(matches!(err, PrivateKeyError::Decrypt), "{err}");
 }
 
