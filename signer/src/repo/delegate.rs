@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Map;
-use sigil_keys::{KeyId, Password, PublicKey, Scheme};
+use sigil_keys::{KeyEncryption, KeyId, Password, PublicKey, Scheme};
 use sigil_tuf::Clock;
 use sigil_tuf::metadata::{
     DelegatedRole, Delegations, RoleType, SPEC_VERSION, SuccinctRoles, Targets,
@@ -85,6 +85,7 @@ enum Kind {
 pub struct DelegateRequest {
     kind: Kind,
     generate: Option<(PathBuf, Scheme, Option<Password>)>,
+    encryption: KeyEncryption,
     add: Vec<PublicKey>,
     threshold: u64,
 }
@@ -122,6 +123,7 @@ impl DelegateRequest {
         Self {
             kind,
             generate: None,
+            encryption: KeyEncryption::default(),
             add: Vec::new(),
             threshold: 1,
         }
@@ -132,6 +134,15 @@ impl DelegateRequest {
     #[must_use]
     pub fn generate(mut self, keys_dir: &Path, scheme: Scheme, password: Option<Password>) -> Self {
         self.generate = Some((keys_dir.to_owned(), scheme, password));
+        self
+    }
+
+    /// How a generated key file is encrypted when a password is given (default
+    /// [`KeyEncryption::Scrypt`]; [`KeyEncryption::OpensslCompatible`] for keys that
+    /// `openssl pkey` must read).
+    #[must_use]
+    pub fn key_encryption(mut self, encryption: KeyEncryption) -> Self {
+        self.encryption = encryption;
         self
     }
 
@@ -181,7 +192,8 @@ impl DelegateRequest {
                 Kind::HashBins { prefix, .. } => prefix.as_str(),
             };
             check_role_name(label)?;
-            let (key, info) = generate_key(dir, label, *scheme, password.as_ref())?;
+            let (key, info) =
+                generate_key(dir, label, *scheme, password.as_ref(), self.encryption)?;
             delegations
                 .keys
                 .insert(info.key_id.clone(), key.public_key().to_tuf_key());

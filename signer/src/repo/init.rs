@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde_json::Map;
-use sigil_keys::{KeyId, Password, PrivateKey, Scheme, Signer};
+use sigil_keys::{KeyEncryption, KeyId, Password, PrivateKey, Scheme, Signer};
 use sigil_tuf::metadata::{
     RoleKeys, RoleType, Root, SPEC_VERSION, Snapshot, Targets, Timestamp, sign_metadata,
 };
@@ -21,6 +21,7 @@ pub struct InitRequest {
     dir: PathBuf,
     keys_dir: PathBuf,
     password: Option<Password>,
+    encryption: KeyEncryption,
     scheme: Scheme,
     expiry: ExpiryPolicy,
     thresholds: Thresholds,
@@ -45,6 +46,7 @@ impl InitRequest {
             dir: dir.to_owned(),
             keys_dir: keys_dir.to_owned(),
             password,
+            encryption: KeyEncryption::default(),
             scheme: Scheme::Ed25519,
             expiry: ExpiryPolicy::default(),
             thresholds: Thresholds::default(),
@@ -61,6 +63,15 @@ impl InitRequest {
     #[must_use]
     pub fn expiry(mut self, expiry: ExpiryPolicy) -> Self {
         self.expiry = expiry;
+        self
+    }
+
+    /// How a generated key file is encrypted when a password is given (default
+    /// [`KeyEncryption::Scrypt`]; [`KeyEncryption::OpensslCompatible`] for keys that
+    /// `openssl pkey` must read).
+    #[must_use]
+    pub fn key_encryption(mut self, encryption: KeyEncryption) -> Self {
+        self.encryption = encryption;
         self
     }
 
@@ -94,6 +105,7 @@ impl InitRequest {
                     role.as_str(),
                     self.scheme,
                     self.password.as_ref(),
+                    self.encryption,
                 )?;
                 keys.insert(info.key_id.clone(), key.public_key().to_tuf_key());
                 keyids.push(info.key_id.clone());

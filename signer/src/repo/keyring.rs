@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use sigil_keys::keyfile::{Overwrite, read_public_file, write_public_file, write_secret_file};
 use sigil_keys::{
-    KeyId, KeySource, LocalSigner, Password, PasswordSource, PrivateKey, PublicKey, Scheme,
+    KeyEncryption, KeyId, KeySource, LocalSigner, Password, PasswordSource, PrivateKey, PublicKey,
+    Scheme,
 };
 
 use super::RepoError;
@@ -25,13 +26,14 @@ pub struct GeneratedKey {
     pub public_path: PathBuf,
 }
 
-/// Generates a key for the role named `role` in `dir`: `ROLE-KEYID16.pem` (encrypted when `password` is given,
-/// mode 0600) and `ROLE-KEYID16.pub.pem`.
+/// Generates a key for the role named `role` in `dir`: `ROLE-KEYID16.pem` (encrypted as
+/// `encryption` says when `password` is given, mode 0600) and `ROLE-KEYID16.pub.pem`.
 pub(crate) fn generate_key(
     dir: &Path,
     role: &str,
     scheme: Scheme,
     password: Option<&Password>,
+    encryption: KeyEncryption,
 ) -> Result<(PrivateKey, GeneratedKey), RepoError> {
     fs::create_dir_all(dir).map_err(|source| RepoError::Io {
         path: dir.to_owned(),
@@ -43,7 +45,7 @@ pub(crate) fn generate_key(
     let secret_path = dir.join(format!("{stem}.pem"));
     let public_path = dir.join(format!("{stem}{PUBLIC_SUFFIX}"));
     let pem = key
-        .to_pkcs8_pem(password)
+        .to_pkcs8_pem_with(password, encryption)
         .map_err(RepoError::KeyGeneration)?;
     write_secret_file(&secret_path, pem.as_bytes(), Overwrite::Refuse)?;
     write_public_file(

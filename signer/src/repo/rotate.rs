@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use sigil_keys::{KeyId, Password, PrivateKey, PublicKey, Scheme, Signer};
+use sigil_keys::{KeyEncryption, KeyId, Password, PrivateKey, PublicKey, Scheme, Signer};
 use sigil_tuf::Clock;
 use sigil_tuf::metadata::{RoleType, sign_metadata};
 
@@ -18,6 +18,7 @@ use super::{RepoError, Repository};
 pub struct RotateRequest {
     role: RoleType,
     generate: Option<(PathBuf, Scheme, Option<Password>)>,
+    encryption: KeyEncryption,
     add: Vec<PublicKey>,
     revoke: Vec<KeyId>,
     threshold: Option<u64>,
@@ -44,6 +45,7 @@ impl RotateRequest {
         Self {
             role,
             generate: None,
+            encryption: KeyEncryption::default(),
             add: Vec::new(),
             revoke: Vec::new(),
             threshold: None,
@@ -56,6 +58,15 @@ impl RotateRequest {
     #[must_use]
     pub fn generate(mut self, keys_dir: &Path, scheme: Scheme, password: Option<Password>) -> Self {
         self.generate = Some((keys_dir.to_owned(), scheme, password));
+        self
+    }
+
+    /// How a generated key file is encrypted when a password is given (default
+    /// [`KeyEncryption::Scrypt`]; [`KeyEncryption::OpensslCompatible`] for keys that
+    /// `openssl pkey` must read).
+    #[must_use]
+    pub fn key_encryption(mut self, encryption: KeyEncryption) -> Self {
+        self.encryption = encryption;
         self
     }
 
@@ -118,7 +129,13 @@ impl RotateRequest {
         let mut generated = Vec::new();
         let mut new_signers = Vec::new();
         if let Some((dir, scheme, password)) = &self.generate {
-            let (key, info) = generate_key(dir, self.role.as_str(), *scheme, password.as_ref())?;
+            let (key, info) = generate_key(
+                dir,
+                self.role.as_str(),
+                *scheme,
+                password.as_ref(),
+                self.encryption,
+            )?;
             root.keys
                 .insert(info.key_id.clone(), key.public_key().to_tuf_key());
             keyids.push(info.key_id.clone());

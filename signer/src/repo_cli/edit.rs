@@ -1,7 +1,7 @@
 //! `repo init`, `add`, `remove` and `delegate`: creating and editing the working copy.
 
 use sigil_custody::SystemClock as CustodyClock;
-use sigil_keys::{KeySource, LocalSigner, PasswordSource};
+use sigil_keys::{KeyEncryption, KeySource, LocalSigner, PasswordSource};
 use sigil_signer::custody;
 use sigil_signer::repo::Repository;
 use sigil_signer::repo::delegate::DelegateRequest;
@@ -41,15 +41,17 @@ pub(super) fn init(args: InitArgs) -> Result<(), Failure> {
         );
         None
     };
-    let encrypted = if password.is_some() {
-        "encrypted"
-    } else {
-        "NOT encrypted"
+    let encryption = args.key_encryption.encryption();
+    let encrypted = match (&password, encryption) {
+        (None, _) => "NOT encrypted",
+        (Some(_), KeyEncryption::OpensslCompatible) => "encrypted, OpenSSL-compatible",
+        (Some(_), _) => "encrypted",
     };
     let scheme = args.key_type.scheme();
     let keys = keys_dir(&args.repo.dir, args.keys_dir.as_ref());
     let created = InitRequest::new(&args.repo.dir, &keys, password)
         .scheme(scheme)
+        .key_encryption(encryption)
         .expiry(expiry)
         .thresholds(thresholds)
         .create(&SystemClock)?;
@@ -201,6 +203,7 @@ pub(super) fn delegate(args: DelegateArgs) -> Result<(), Failure> {
             scheme,
             new_key_password(args.unencrypted, &args.keys.password)?,
         );
+        request = request.key_encryption(args.key_encryption.encryption());
     }
     for path in &args.add_key {
         request = request.add_key(read_public_key_pem(path)?);

@@ -61,7 +61,9 @@ pub(super) fn rotate(args: RotateArgs) -> Result<(), Failure> {
     let mut request = RotateRequest::new(role);
     if args.generate {
         let password = new_key_password(args.unencrypted, &args.keys.password)?;
-        request = request.generate(&dir, args.key_type.scheme(), password);
+        request = request
+            .generate(&dir, args.key_type.scheme(), password)
+            .key_encryption(args.key_encryption.encryption());
     }
     for path in &args.add_key {
         request = request.add_key(read_public_key_pem(path)?);

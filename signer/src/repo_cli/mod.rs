@@ -7,7 +7,7 @@ mod publish;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
-use sigil_keys::Scheme;
+use sigil_keys::{KeyEncryption, Scheme};
 use sigil_signer::repo::Repository;
 use sigil_signer::repo::keyring::KeyRing;
 use sigil_signer::repo::status::{DelegatedStatus, RoleStatus};
@@ -63,6 +63,16 @@ enum KeyType {
     Ecdsa,
 }
 
+/// How generated PKCS#8 key files are encrypted.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum KeyEncryptionArg {
+    /// PBES2 with scrypt N = 2^17, r = 8, p = 1 (128 MiB per guess) and AES-256-CBC.
+    Scrypt,
+    /// PBES2 with PBKDF2-HMAC-SHA256 (600,000 iterations) and AES-256-CBC: what `openssl pkey`
+    /// reads with its default limits.
+    OpensslCompatible,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct InitArgs {
     #[command(flatten)]
@@ -75,6 +85,16 @@ pub(crate) struct InitArgs {
     /// Do not encrypt the keys: for throwaway repositories only.
     #[arg(long, conflicts_with_all = ["password_env", "password_file"])]
     unencrypted: bool,
+    /// How the keys are encrypted: scrypt (memory-hard, the default) or openssl-compatible
+    /// (PBKDF2-HMAC-SHA256, 600,000 iterations, which `openssl pkey` reads).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "KDF",
+        default_value = "scrypt",
+        conflicts_with = "unencrypted"
+    )]
+    key_encryption: KeyEncryptionArg,
     /// The key type of the generated keys.
     #[arg(long, value_enum, default_value = "ed25519")]
     key_type: KeyType,
@@ -163,6 +183,17 @@ pub(crate) struct DelegateArgs {
     /// Do not encrypt the generated key: for throwaway repositories only.
     #[arg(long, requires = "generate", conflicts_with_all = ["password_env", "password_file"])]
     unencrypted: bool,
+    /// How the generated key is encrypted: scrypt (memory-hard, the default) or
+    /// openssl-compatible (PBKDF2-HMAC-SHA256, 600,000 iterations, which `openssl pkey` reads).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "KDF",
+        default_value = "scrypt",
+        requires = "generate",
+        conflicts_with = "unencrypted"
+    )]
+    key_encryption: KeyEncryptionArg,
     /// Add this public key (PEM SubjectPublicKeyInfo) to the delegation.
     #[arg(long, value_name = "PUB")]
     add_key: Vec<PathBuf>,
@@ -249,6 +280,17 @@ pub(crate) struct RotateArgs {
     /// Do not encrypt the generated key: for throwaway repositories only.
     #[arg(long, requires = "generate", conflicts_with_all = ["password_env", "password_file"])]
     unencrypted: bool,
+    /// How the generated key is encrypted: scrypt (memory-hard, the default) or
+    /// openssl-compatible (PBKDF2-HMAC-SHA256, 600,000 iterations, which `openssl pkey` reads).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "KDF",
+        default_value = "scrypt",
+        requires = "generate",
+        conflicts_with = "unencrypted"
+    )]
+    key_encryption: KeyEncryptionArg,
     /// Add this public key (PEM SubjectPublicKeyInfo) to the role.
     #[arg(long, value_name = "PUB")]
     add_key: Vec<PathBuf>,
@@ -372,6 +414,15 @@ fn read_public_key_pem(path: &Path) -> Result<sigil_keys::PublicKey, Failure> {
             source,
         })
     })
+}
+
+impl KeyEncryptionArg {
+    fn encryption(self) -> KeyEncryption {
+        match self {
+            Self::Scrypt => KeyEncryption::Scrypt,
+            Self::OpensslCompatible => KeyEncryption::OpensslCompatible,
+        }
+    }
 }
 
 impl KeyType {
